@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hmmp: top-level build. 'make' builds hmmp.ko for every installed Debian
+# kernel line (build/<kver>/kmod/hmmp.ko) and hmmpd/hmmpctl (build/bin/).
+# Targets that need packages install them first through scripts/deps.
+
+SHELL := /bin/bash
+TOP := $(abspath .)
+BUILD := $(TOP)/build
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+export HMMP_CACHE ?= $(HOME)/.cache/hmmp
+
+# Kernel lines: all installed ones, or the one tree KDIR names. By default
+# KDIR is the running kernel's build tree when it has one, else the newest
+# installed distribution headers.
+ifeq ($(origin KDIR),undefined)
+KVERS ?= $(shell scripts/kernels 2>/dev/null)
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+KDIR := $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),/usr/src/linux-headers-$(lastword $(KVERS)))
+else
+KVERS := $(notdir $(abspath $(KDIR)))
+endif
+kdir_of = $(if $(filter $(1),$(notdir $(abspath $(KDIR)))),$(KDIR),/usr/src/linux-headers-$(1))
+
+PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libosip2 libsystemd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
+	  -I$(TOP)/include -I$(TOP)/userspace/lib $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+LIB_SRC := $(wildcard userspace/lib/*.c)
+CTL_SRC := $(wildcard userspace/hmmpctl/*.c)
+D_SRC := $(wildcard userspace/hmmpd/*.c)
+obj = $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJ := $(call obj,$(LIB_SRC))
+CTL_OBJ := $(call obj,$(CTL_SRC))
+D_OBJ := $(call obj,$(D_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps kmod userspace unit-tests test test-unit test-kunit test-vm \
+	lint demo install clean
+.DEFAULT_GOAL := all
+
+all: kmod userspace
+
+deps:
+	@scripts/deps
+
+kmod: deps
+	@set -e; for v in $(KVERS); do \
+		d=$(BUILD)/$$v; mkdir -p $$d/kmod; \
+		ln -sfn $(TOP)/include $$d/include; \
+		for f in $(TOP)/kmod/*.[ch] $(TOP)/kmod/Kbuild; do ln -sf $$f $$d/kmod/; done; \
+		find -L $$d/kmod -maxdepth 1 -type l -exec rm -f {} +; \
+		echo "  KMOD    $$v"; \
+		$(MAKE) -s -C $(call kdir_of,$$v) M=$$d/kmod modules; \
+	done
+
+userspace: deps
+	@$(MAKE) -s $(BUILD)/bin/hmmpctl $(BUILD)/bin/hmmpd
+
+$(BUILD)/obj/%.o: userspace/%.c $(wildcard userspace/*/*.h) include/uapi/linux/hmmp.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/hmmpctl: $(CTL_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/hmmpd: $(D_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link the library and every hmmpctl object but its main().
+# They may include the helpers in tests/unit/*.h (not linked themselves).
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(filter-out %/main.o,$(CTL_OBJ)) \
+		$(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -I$(TOP)/userspace/hmmpctl -o $@ $(filter-out %.h,$^) \
+		$(LDLIBS) -lcmocka
+
+unit-tests: deps
+	@$(MAKE) -s $(UNIT_BIN)
+
+# make test: the three tiers, then one summary line.
+test: deps all unit-tests
+	@tests/run-all
+
+test-unit: deps unit-tests
+	@tests/unit/run
+
+test-kunit: deps
+	@tests/kunit/run $(SUITE)
+
+test-vm: deps all
+	@tests/vm/run $(if $(KVER),-k $(KVER)) $(SCENARIO)
+
+demo: deps all
+	@tests/vm/run -k $(lastword $(KVERS)) --demo
+
+lint: deps
+	@scripts/lint $(lastword $(KVERS))
+
+install: all
+	install -D -m 0755 $(BUILD)/bin/hmmpd $(DESTDIR)$(SBINDIR)/hmmpd
+	install -D -m 0755 $(BUILD)/bin/hmmpctl $(DESTDIR)$(SBINDIR)/hmmpctl
+	install -D -m 0644 docs/hmmpctl.8 $(DESTDIR)$(MANDIR)/man8/hmmpctl.8
+	@for v in $(KVERS); do \
+		install -D -m 0644 $(BUILD)/$$v/kmod/hmmp.ko \
+			$(DESTDIR)/lib/modules/$$v/updates/hmmp.ko; done
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hmmp: the generic netlink family "hmmp", shared by hmmp.ko, hmmpd and
+ * hmmpctl. This header is the one definition of the API; docs/netlink.md
+ * describes it in prose with examples.
+ *
+ * Addresses are IPv4 (RFC 2003 and RFC 2004 encapsulate IPv4) and are
+ * carried in network byte order as NLA_BE32; ports as NLA_BE16.
+ *
+ * Commands
+ *   HMMP_CMD_VERSION_GET   doit. Reply: HMMP_A_VERSION, HMMP_A_API_VERSION.
+ *   HMMP_CMD_STATS_GET     doit. Reply: HMMP_A_STATS (nest of HMMP_STAT_A_*).
+ *   HMMP_CMD_CONN_GET      dump, resumable across messages. Request may
+ *                          carry HMMP_A_FILTER_ADDR (matches any of the
+ *                          four addresses of a record) and
+ *                          HMMP_A_FILTER_STATE. One message per record,
+ *                          each with HMMP_A_CONN (nest of HMMP_CONN_A_*).
+ *   HMMP_CMD_HANDOFF       doit, CAP_NET_ADMIN. HMMP_A_HANDOFF_NEW (required)
+ *                          and HMMP_A_HANDOFF_OLD (optional: without it,
+ *                          every record moves). Each live record whose
+ *                          current address is OLD becomes <original,
+ *                          previous := current, current := NEW>. Reply:
+ *                          HMMP_A_COUNT, the number of records changed.
+ *   HMMP_CMD_CONFIG_GET    doit. Reply: HMMP_A_CONFIG (nest of HMMP_CFG_A_*).
+ *   HMMP_CMD_CONFIG_SET    doit, CAP_NET_ADMIN. HMMP_A_CONFIG with any subset
+ *                          of HMMP_CFG_A_*; all are checked before any is
+ *                          applied. Reply: the resulting HMMP_A_CONFIG.
+ *   HMMP_CMD_BINDING_NEW   doit, CAP_NET_ADMIN. HMMP_A_BINDING. Creates a
+ *                          binding; with NLM_F_REPLACE replaces or refreshes
+ *                          the one with the same key atomically.
+ *   HMMP_CMD_BINDING_DEL   doit, CAP_NET_ADMIN. HMMP_A_BINDING with the key.
+ *   HMMP_CMD_BINDING_GET   dump, resumable; one HMMP_A_BINDING per message.
+ *   HMMP_CMD_BINDING_FLUSH doit, CAP_NET_ADMIN. Reply: HMMP_A_COUNT.
+ *
+ * Events, multicast on group HMMP_MCGRP_EVENTS ("events"), which needs
+ * CAP_NET_ADMIN in the network namespace to join: HMMP_CMD_EVENT_* below,
+ * each carrying the record it is about (HMMP_A_CONN or HMMP_A_BINDING), a
+ * hand-off carrying HMMP_A_HANDOFF_OLD/NEW and HMMP_A_COUNT.
+ *
+ * A binding's key is (HMMP_BIND_A_ORIG, HMMP_BIND_A_PEER, HMMP_BIND_A_KIND);
+ * PEER 0.0.0.0 means any correspondent.
+ */
+#ifndef _UAPI_LINUX_HMMP_H
+#define _UAPI_LINUX_HMMP_H
+
+#define HMMP_GENL_NAME		"hmmp"
+#define HMMP_GENL_VERSION	1
+#define HMMP_MCGRP_EVENTS	"events"
+
+enum hmmp_cmd {
+	HMMP_CMD_UNSPEC,
+	HMMP_CMD_VERSION_GET,
+	HMMP_CMD_STATS_GET,
+	HMMP_CMD_CONN_GET,
+	HMMP_CMD_HANDOFF,
+	HMMP_CMD_CONFIG_GET,
+	HMMP_CMD_CONFIG_SET,
+	HMMP_CMD_BINDING_NEW,
+	HMMP_CMD_BINDING_DEL,
+	HMMP_CMD_BINDING_GET,
+	HMMP_CMD_BINDING_FLUSH,
+	HMMP_CMD_EVENT_CONN_NEW,
+	HMMP_CMD_EVENT_CONN_ESTABLISHED,
+	HMMP_CMD_EVENT_CONN_CLOSED,
+	HMMP_CMD_EVENT_HANDOFF,
+	HMMP_CMD_EVENT_BINDING_NEW,
+	HMMP_CMD_EVENT_BINDING_DEL,
+	__HMMP_CMD_MAX,
+};
+#define HMMP_CMD_MAX (__HMMP_CMD_MAX - 1)
+
+/* Top-level attributes. */
+enum hmmp_attr {
+	HMMP_A_UNSPEC,
+	HMMP_A_PAD,
+	HMMP_A_VERSION,		/* string: module version */
+	HMMP_A_API_VERSION,	/* u32: HMMP_GENL_VERSION of the module */
+	HMMP_A_STATS,		/* nest: HMMP_STAT_A_* */
+	HMMP_A_CONN,		/* nest: HMMP_CONN_A_* */
+	HMMP_A_FILTER_ADDR,	/* be32 */
+	HMMP_A_FILTER_STATE,	/* u8: enum hmmp_conn_state */
+	HMMP_A_HANDOFF_OLD,	/* be32 */
+	HMMP_A_HANDOFF_NEW,	/* be32 */
+	HMMP_A_COUNT,		/* u32 */
+	HMMP_A_CONFIG,		/* nest: HMMP_CFG_A_* */
+	HMMP_A_BINDING,		/* nest: HMMP_BIND_A_* */
+	HMMP_A_REASON,		/* u8: enum hmmp_event_reason */
+	__HMMP_A_MAX,
+};
+#define HMMP_A_MAX (__HMMP_A_MAX - 1)
+
+/* SIP_EYE connection states, named as in draft-itsumo-sip-mobility-tcp. */
+enum hmmp_conn_state {
+	HMMP_CONN_SETUP_REQ,	/* SYN seen */
+	HMMP_CONN_SETUP_PROG,	/* SYN-ACK (or a crossing SYN) seen */
+	HMMP_CONN_ESTABLISHED,	/* handshake completed, or picked up */
+	HMMP_CONN_RELEASE_REQ,	/* FIN seen from one side */
+	HMMP_CONN_RELEASE_ACK,	/* FIN seen from both sides */
+	HMMP_CONN_DISCONNECT,	/* closed (last ACK or RST); lingers */
+	__HMMP_CONN_STATE_MAX,
+};
+#define HMMP_CONN_STATE_MAX (__HMMP_CONN_STATE_MAX - 1)
+
+/* Who opened a tracked connection. */
+enum hmmp_conn_opener {
+	HMMP_OPENER_LOCAL,	/* this host sent the first SYN */
+	HMMP_OPENER_REMOTE,	/* the correspondent did */
+	HMMP_OPENER_PICKUP,	/* first seen mid-stream, e.g. before load */
+};
+
+/* Nested in HMMP_A_CONN. Ages are milliseconds before the reply. */
+enum hmmp_conn_attr {
+	HMMP_CONN_A_UNSPEC,
+	HMMP_CONN_A_PAD,
+	HMMP_CONN_A_ORIG_LOCAL,	/* be32: original local (mobile) address */
+	HMMP_CONN_A_PREV_LOCAL,	/* be32: previous local address, 0 if none */
+	HMMP_CONN_A_CUR_LOCAL,	/* be32: current local address */
+	HMMP_CONN_A_REMOTE,	/* be32: original correspondent address */
+	HMMP_CONN_A_LPORT,	/* be16 */
+	HMMP_CONN_A_RPORT,	/* be16 */
+	HMMP_CONN_A_CL_ID,	/* u32: the opener's ISN (the seed's CL_ID) */
+	HMMP_CONN_A_STATE,	/* u8: enum hmmp_conn_state */
+	HMMP_CONN_A_OPENER,	/* u8: enum hmmp_conn_opener */
+	HMMP_CONN_A_AGE_MS,	/* u64: since the record was created */
+	HMMP_CONN_A_IDLE_MS,	/* u64: since the last segment */
+	HMMP_CONN_A_PKTS_OUT,	/* u64 */
+	HMMP_CONN_A_PKTS_IN,	/* u64 */
+	HMMP_CONN_A_BYTES_OUT,	/* u64: TCP payload bytes */
+	HMMP_CONN_A_BYTES_IN,	/* u64 */
+	HMMP_CONN_A_HANDOFFS,	/* u32: hand-offs applied to this record */
+	__HMMP_CONN_A_MAX,
+};
+#define HMMP_CONN_A_MAX (__HMMP_CONN_A_MAX - 1)
+
+/* Nested in HMMP_A_STATS; all u64 unless noted. */
+enum hmmp_stat_attr {
+	HMMP_STAT_A_UNSPEC,
+	HMMP_STAT_A_PAD,
+	HMMP_STAT_A_CONN_COUNT,		/* u32: records in the table now */
+	HMMP_STAT_A_CONN_MAX,		/* u32: the configured limit */
+	HMMP_STAT_A_CONN_CREATED,
+	HMMP_STAT_A_CONN_CLOSED,	/* removed after a close or reset */
+	HMMP_STAT_A_CONN_EXPIRED,	/* removed by a timeout */
+	HMMP_STAT_A_CONN_TABLE_FULL,	/* new record refused: limit hit */
+	HMMP_STAT_A_CONN_PICKED_UP,
+	HMMP_STAT_A_PKTS_TRACKED,
+	HMMP_STAT_A_PKTS_INVALID,	/* truncated or bad TCP header */
+	HMMP_STAT_A_RST_IGNORED,	/* RST outside the window: ignored */
+	HMMP_STAT_A_HANDOFFS,
+	HMMP_STAT_A_CONN_ENTRY_BYTES,	/* u32: memory per record */
+	HMMP_STAT_A_CONN_MEMORY_BYTES,	/* memory of all records */
+	/* part 2: bindings and the datapath */
+	HMMP_STAT_A_BIND_COUNT,		/* u32 */
+	HMMP_STAT_A_BIND_MAX,		/* u32 */
+	HMMP_STAT_A_BIND_EXPIRED,
+	HMMP_STAT_A_BIND_TABLE_FULL,
+	HMMP_STAT_A_ENCAP_PKTS,
+	HMMP_STAT_A_DECAP_PKTS,
+	HMMP_STAT_A_FWD_PKTS,
+	HMMP_STAT_A_DECAP_ERRORS,	/* malformed encapsulated packets */
+	HMMP_STAT_A_DECAP_UNKNOWN_PEER,
+	HMMP_STAT_A_PMTU_SENT,		/* ICMP frag-needed sent */
+	__HMMP_STAT_A_MAX,
+};
+#define HMMP_STAT_A_MAX (__HMMP_STAT_A_MAX - 1)
+
+/* Roles of a host (HMMP_CFG_A_ROLES bit mask). */
+#define HMMP_ROLE_MOBILE	(1U << 0)
+#define HMMP_ROLE_CORRESPONDENT	(1U << 1)
+#define HMMP_ROLE_ROUTER	(1U << 2)
+#define HMMP_ROLE_EDGE		(1U << 3)
+#define HMMP_ROLE_ALL		0xfU
+
+/* Nested in HMMP_A_CONFIG; timeouts in seconds, u32. */
+enum hmmp_cfg_attr {
+	HMMP_CFG_A_UNSPEC,
+	HMMP_CFG_A_TABLE_MAX,		/* u32, >= 1: connection records */
+	HMMP_CFG_A_TIMEOUT_SETUP,	/* Setup_Req and Setup_Prog */
+	HMMP_CFG_A_TIMEOUT_ESTABLISHED,	/* idle Established */
+	HMMP_CFG_A_TIMEOUT_RELEASE,	/* Release_Req and Release_Ack */
+	HMMP_CFG_A_TIMEOUT_DISCONNECT,	/* linger after close or reset */
+	HMMP_CFG_A_ROLES,		/* u32: HMMP_ROLE_* */
+	HMMP_CFG_A_BIND_MAX,		/* u32, >= 1: binding records */
+	__HMMP_CFG_A_MAX,
+};
+#define HMMP_CFG_A_MAX (__HMMP_CFG_A_MAX - 1)
+
+/* Encapsulation of a binding. */
+enum hmmp_encap {
+	HMMP_ENCAP_IPIP = 1,	/* RFC 2003, IP protocol 4 */
+	HMMP_ENCAP_MINIMAL,	/* RFC 2004, IP protocol 55 */
+};
+
+/* Which side of the hand-off a binding serves. */
+enum hmmp_bind_kind {
+	HMMP_BIND_CORRESPONDENT = 1,	/* tunnel to the mobile's care-of */
+	HMMP_BIND_MOBILE,		/* reverse tunnel from the mobile */
+	HMMP_BIND_ROUTER,		/* previous gateway's forwarding */
+};
+
+/* Nested in HMMP_A_BINDING. */
+enum hmmp_bind_attr {
+	HMMP_BIND_A_UNSPEC,
+	HMMP_BIND_A_PAD,
+	HMMP_BIND_A_ORIG,	/* be32: the mobile's original address */
+	HMMP_BIND_A_COA,	/* be32: its care-of (current) address */
+	HMMP_BIND_A_PEER,	/* be32: correspondent, 0 = any */
+	HMMP_BIND_A_ENCAP,	/* u8: enum hmmp_encap */
+	HMMP_BIND_A_KIND,	/* u8: enum hmmp_bind_kind */
+	HMMP_BIND_A_LIFETIME,	/* u32 seconds, 0 = until deleted */
+	HMMP_BIND_A_EXPIRES_MS,	/* u64: time left (replies only) */
+	HMMP_BIND_A_AGE_MS,	/* u64: since created (replies only) */
+	HMMP_BIND_A_REFRESH_MS,	/* u64: since last refreshed (replies) */
+	HMMP_BIND_A_PKTS_ENCAP,	/* u64 */
+	HMMP_BIND_A_BYTES_ENCAP, /* u64 */
+	HMMP_BIND_A_PKTS_DECAP,	/* u64 */
+	HMMP_BIND_A_BYTES_DECAP, /* u64 */
+	HMMP_BIND_A_MIN_SRC,	/* u8 flag 0/1: RFC 2004 original-source field */
+	__HMMP_BIND_A_MAX,
+};
+#define HMMP_BIND_A_MAX (__HMMP_BIND_A_MAX - 1)
+
+/* Why a record left a table (HMMP_A_REASON in *_CLOSED / *_DEL events). */
+enum hmmp_event_reason {
+	HMMP_REASON_CLOSED,	/* FIN handshake completed */
+	HMMP_REASON_RESET,	/* RST */
+	HMMP_REASON_EXPIRED,	/* timeout or lifetime */
+	HMMP_REASON_DELETED,	/* by request */
+	HMMP_REASON_FLUSHED,	/* flush, or namespace/module going away */
+};
+
+#endif /* _UAPI_LINUX_HMMP_H */

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "hmmp": version, statistics, the SIP_EYE
+ * connection dump, hand-off, configuration, and the event group. Every
+ * attribute is checked by a policy; changes need CAP_NET_ADMIN in the
+ * namespace (GENL_UNS_ADMIN_PERM), and so does joining the event group.
+ * Requests are serialised by genl_mutex (parallel_ops is off), which also
+ * guards the configuration they write.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+#include "hmmp.h"
+#include "netlink.h"
+#include "compat.h"
+
+/* Largest accepted limits: keep a table's memory bounded. */
+#define HMMP_TABLE_MAX_LIMIT	(1U << 22)
+#define HMMP_TIMEOUT_LIMIT	(30U * 24 * 3600)
+
+static struct netlink_range_validation hmmp_table_range = {
+	.min = 1, .max = HMMP_TABLE_MAX_LIMIT,
+};
+
+static struct netlink_range_validation hmmp_timeout_range = {
+	.min = 1, .max = HMMP_TIMEOUT_LIMIT,
+};
+
+const struct nla_policy hmmp_nl_cfg_policy[HMMP_CFG_A_MAX + 1] = {
+	[HMMP_CFG_A_TABLE_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_table_range),
+	[HMMP_CFG_A_TIMEOUT_SETUP] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_timeout_range),
+	[HMMP_CFG_A_TIMEOUT_ESTABLISHED] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_timeout_range),
+	[HMMP_CFG_A_TIMEOUT_RELEASE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_timeout_range),
+	[HMMP_CFG_A_TIMEOUT_DISCONNECT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_timeout_range),
+	[HMMP_CFG_A_ROLES] = NLA_POLICY_MASK(NLA_U32, HMMP_ROLE_ALL),
+	[HMMP_CFG_A_BIND_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_table_range),
+};
+
+const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1] = {
+	[HMMP_A_FILTER_ADDR] = { .type = NLA_BE32 },
+	[HMMP_A_FILTER_STATE] = NLA_POLICY_MAX(NLA_U8, HMMP_CONN_STATE_MAX),
+	[HMMP_A_HANDOFF_OLD] = { .type = NLA_BE32 },
+	[HMMP_A_HANDOFF_NEW] = { .type = NLA_BE32 },
+	[HMMP_A_CONFIG] = NLA_POLICY_NESTED(hmmp_nl_cfg_policy),
+};
+
+static struct genl_family hmmp_family;
+
+/* Cleared before the family goes away; read under RCU by event senders. */
+static bool hmmp_nl_live;
+
+static void *hmmp_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+			  u8 cmd)
+{
+	return genlmsg_put(skb, portid, seq, &hmmp_family, flags, cmd);
+}
+
+static int hmmp_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci)
+{
+	struct nlattr *nest = nla_nest_start(skb, HMMP_A_CONN);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, HMMP_CONN_A_ORIG_LOCAL, ci->orig_local) ||
+	    nla_put_in_addr(skb, HMMP_CONN_A_PREV_LOCAL, ci->prev_local) ||
+	    nla_put_in_addr(skb, HMMP_CONN_A_CUR_LOCAL, ci->cur_local) ||
+	    nla_put_in_addr(skb, HMMP_CONN_A_REMOTE, ci->remote) ||
+	    nla_put_be16(skb, HMMP_CONN_A_LPORT, ci->lport) ||
+	    nla_put_be16(skb, HMMP_CONN_A_RPORT, ci->rport) ||
+	    nla_put_u32(skb, HMMP_CONN_A_CL_ID, ci->cl_id) ||
+	    nla_put_u8(skb, HMMP_CONN_A_STATE, ci->state) ||
+	    nla_put_u8(skb, HMMP_CONN_A_OPENER, ci->opener) ||
+	    nla_put_u32(skb, HMMP_CONN_A_HANDOFFS, ci->handoffs) ||
+	    nla_put_u64_64bit(skb, HMMP_CONN_A_AGE_MS, ci->age_ms,
+			      HMMP_CONN_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_CONN_A_IDLE_MS, ci->idle_ms,
+			      HMMP_CONN_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_CONN_A_PKTS_OUT, ci->pkts[HMMP_DIR_OUT],
+			      HMMP_CONN_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_CONN_A_PKTS_IN, ci->pkts[HMMP_DIR_IN],
+			      HMMP_CONN_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_CONN_A_BYTES_OUT,
+			      ci->bytes[HMMP_DIR_OUT], HMMP_CONN_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_CONN_A_BYTES_IN, ci->bytes[HMMP_DIR_IN],
+			      HMMP_CONN_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int hmmp_nl_version(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = hmmp_msg_put(msg, info->snd_portid, info->snd_seq, 0,
+			   HMMP_CMD_VERSION_GET);
+	if (!hdr ||
+	    nla_put_string(msg, HMMP_A_VERSION, HMMP_VERSION) ||
+	    nla_put_u32(msg, HMMP_A_API_VERSION, HMMP_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int hmmp_nl_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	struct hmmp_sipeye_stats st;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	hmmp_sipeye_stats(&hn->sipeye, &st);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = hmmp_msg_put(msg, info->snd_portid, info->snd_seq, 0,
+			   HMMP_CMD_STATS_GET);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, HMMP_A_STATS);
+	if (!nest ||
+	    nla_put_u32(msg, HMMP_STAT_A_CONN_COUNT, st.count) ||
+	    nla_put_u32(msg, HMMP_STAT_A_CONN_MAX, st.table_max) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_CREATED, st.sum.created,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_CLOSED, st.sum.closed,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_EXPIRED, st.sum.expired,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_TABLE_FULL,
+			      st.sum.table_full, HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_PICKED_UP,
+			      st.sum.picked_up, HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_PKTS_TRACKED, st.sum.pkts,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_PKTS_INVALID, st.sum.invalid,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_RST_IGNORED, st.sum.rst_ignored,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_HANDOFFS, st.sum.handoffs,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u32(msg, HMMP_STAT_A_CONN_ENTRY_BYTES, st.entry_bytes) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_MEMORY_BYTES,
+			      st.memory_bytes, HMMP_STAT_A_PAD))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+struct hmmp_dump_ctx {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	__be32 addr;		/* 0: any */
+	int state;		/* -1: any */
+};
+
+static int hmmp_dump_one(const struct hmmp_conn_info *ci, void *arg)
+{
+	struct hmmp_dump_ctx *ctx = arg;
+	void *hdr;
+
+	if (ctx->addr && ci->orig_local != ctx->addr &&
+	    ci->prev_local != ctx->addr && ci->cur_local != ctx->addr &&
+	    ci->remote != ctx->addr)
+		return 0;
+	if (ctx->state >= 0 && ci->state != ctx->state)
+		return 0;
+	hdr = hmmp_msg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
+			   ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI,
+			   HMMP_CMD_CONN_GET);
+	if (!hdr)
+		return 1;
+	if (hmmp_put_conn(ctx->skb, ci)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return 1;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+/* cb->args[0..1]: the walk position, so that a dump resumes in the next
+ * message where the previous one stopped.
+ */
+static int hmmp_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct hmmp_net *hn = hmmp_net(sock_net(skb->sk));
+	struct nlattr **attrs = hmmp_dump_attrs(cb);
+	struct hmmp_dump_ctx ctx = {
+		.skb = skb, .cb = cb, .addr = 0, .state = -1,
+	};
+
+	if (attrs[HMMP_A_FILTER_ADDR])
+		ctx.addr = nla_get_in_addr(attrs[HMMP_A_FILTER_ADDR]);
+	if (attrs[HMMP_A_FILTER_STATE])
+		ctx.state = nla_get_u8(attrs[HMMP_A_FILTER_STATE]);
+
+	rcu_read_lock();
+	hmmp_sipeye_walk(&hn->sipeye, (long *)cb->args, jiffies,
+			 hmmp_dump_one, &ctx);
+	rcu_read_unlock();
+	return skb->len;
+}
+
+static bool hmmp_addr_usable(__be32 a)
+{
+	return !ipv4_is_zeronet(a) && !ipv4_is_multicast(a) &&
+	       !ipv4_is_lbcast(a) && !ipv4_is_loopback(a);
+}
+
+static void hmmp_nl_handoff_event(struct net *net, __be32 old, __be32 new,
+				  u32 n)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&hmmp_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = hmmp_msg_put(msg, 0, 0, 0, HMMP_CMD_EVENT_HANDOFF);
+	if (!hdr || nla_put_in_addr(msg, HMMP_A_HANDOFF_OLD, old) ||
+	    nla_put_in_addr(msg, HMMP_A_HANDOFF_NEW, new) ||
+	    nla_put_u32(msg, HMMP_A_COUNT, n)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&hmmp_family, net, msg, 0, 0, GFP_KERNEL);
+}
+
+static int hmmp_nl_handoff(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct hmmp_net *hn = hmmp_net(net);
+	__be32 old = 0, new;
+	struct sk_buff *msg;
+	unsigned int n;
+	void *hdr;
+
+	if (GENL_REQ_ATTR_CHECK(info, HMMP_A_HANDOFF_NEW))
+		return -EINVAL;
+	new = nla_get_in_addr(info->attrs[HMMP_A_HANDOFF_NEW]);
+	if (!hmmp_addr_usable(new)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[HMMP_A_HANDOFF_NEW],
+				    "new address must be a unicast address");
+		return -EINVAL;
+	}
+	if (info->attrs[HMMP_A_HANDOFF_OLD]) {
+		old = nla_get_in_addr(info->attrs[HMMP_A_HANDOFF_OLD]);
+		if (!hmmp_addr_usable(old)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[HMMP_A_HANDOFF_OLD],
+					    "old address must be a unicast address");
+			return -EINVAL;
+		}
+	}
+
+	n = hmmp_sipeye_handoff(&hn->sipeye, old, new);
+	hmmp_nl_handoff_event(net, old, new, n);
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = hmmp_msg_put(msg, info->snd_portid, info->snd_seq, 0,
+			   HMMP_CMD_HANDOFF);
+	if (!hdr || nla_put_u32(msg, HMMP_A_COUNT, n)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int hmmp_put_config(struct sk_buff *msg, struct hmmp_net *hn)
+{
+	const struct hmmp_sipeye_cfg *cfg = &hn->sipeye.cfg;
+	struct nlattr *nest = nla_nest_start(msg, HMMP_A_CONFIG);
+
+	if (!nest ||
+	    nla_put_u32(msg, HMMP_CFG_A_TABLE_MAX, cfg->table_max) ||
+	    nla_put_u32(msg, HMMP_CFG_A_TIMEOUT_SETUP,
+			cfg->timeout[HMMP_CONN_SETUP_REQ]) ||
+	    nla_put_u32(msg, HMMP_CFG_A_TIMEOUT_ESTABLISHED,
+			cfg->timeout[HMMP_CONN_ESTABLISHED]) ||
+	    nla_put_u32(msg, HMMP_CFG_A_TIMEOUT_RELEASE,
+			cfg->timeout[HMMP_CONN_RELEASE_REQ]) ||
+	    nla_put_u32(msg, HMMP_CFG_A_TIMEOUT_DISCONNECT,
+			cfg->timeout[HMMP_CONN_DISCONNECT]) ||
+	    nla_put_u32(msg, HMMP_CFG_A_ROLES, hn->roles))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int hmmp_config_reply(struct genl_info *info, struct hmmp_net *hn,
+			     u8 cmd)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = hmmp_msg_put(msg, info->snd_portid, info->snd_seq, 0, cmd);
+	if (!hdr || hmmp_put_config(msg, hn)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int hmmp_nl_config_get(struct sk_buff *skb, struct genl_info *info)
+{
+	return hmmp_config_reply(info, hmmp_net(genl_info_net(info)),
+				 HMMP_CMD_CONFIG_GET);
+}
+
+static void hmmp_set_timeout(struct hmmp_sipeye_cfg *cfg, struct nlattr *a,
+			     u8 first, u8 last)
+{
+	u8 s;
+
+	if (!a)
+		return;
+	for (s = first; s <= last; s++)
+		WRITE_ONCE(cfg->timeout[s], nla_get_u32(a));
+}
+
+static int hmmp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	struct nlattr *tb[HMMP_CFG_A_MAX + 1];
+	struct hmmp_sipeye_cfg *cfg = &hn->sipeye.cfg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HMMP_A_CONFIG))
+		return -EINVAL;
+	/* The policy validated the nest already; this only splits it. */
+	err = nla_parse_nested(tb, HMMP_CFG_A_MAX, info->attrs[HMMP_A_CONFIG],
+			       hmmp_nl_cfg_policy, info->extack);
+	if (err)
+		return err;
+
+	if (tb[HMMP_CFG_A_TABLE_MAX])
+		WRITE_ONCE(cfg->table_max, nla_get_u32(tb[HMMP_CFG_A_TABLE_MAX]));
+	hmmp_set_timeout(cfg, tb[HMMP_CFG_A_TIMEOUT_SETUP],
+			 HMMP_CONN_SETUP_REQ, HMMP_CONN_SETUP_PROG);
+	hmmp_set_timeout(cfg, tb[HMMP_CFG_A_TIMEOUT_ESTABLISHED],
+			 HMMP_CONN_ESTABLISHED, HMMP_CONN_ESTABLISHED);
+	hmmp_set_timeout(cfg, tb[HMMP_CFG_A_TIMEOUT_RELEASE],
+			 HMMP_CONN_RELEASE_REQ, HMMP_CONN_RELEASE_ACK);
+	hmmp_set_timeout(cfg, tb[HMMP_CFG_A_TIMEOUT_DISCONNECT],
+			 HMMP_CONN_DISCONNECT, HMMP_CONN_DISCONNECT);
+	if (tb[HMMP_CFG_A_ROLES])
+		hn->roles = nla_get_u32(tb[HMMP_CFG_A_ROLES]);
+	return hmmp_config_reply(info, hn, HMMP_CMD_CONFIG_SET);
+}
+
+static const u8 hmmp_ev_cmd[] = {
+	[HMMP_SIPEYE_EV_NEW] = HMMP_CMD_EVENT_CONN_NEW,
+	[HMMP_SIPEYE_EV_ESTABLISHED] = HMMP_CMD_EVENT_CONN_ESTABLISHED,
+	[HMMP_SIPEYE_EV_CLOSED] = HMMP_CMD_EVENT_CONN_CLOSED,
+};
+
+void hmmp_nl_conn_event(struct net *net, enum hmmp_sipeye_event ev,
+			const struct hmmp_conn_info *ci,
+			enum hmmp_event_reason reason)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	rcu_read_lock();
+	if (!READ_ONCE(hmmp_nl_live) ||
+	    !genl_has_listeners(&hmmp_family, net, 0))
+		goto out;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		goto out;
+	hdr = hmmp_msg_put(msg, 0, 0, 0, hmmp_ev_cmd[ev]);
+	if (!hdr || hmmp_put_conn(msg, ci) ||
+	    (ev == HMMP_SIPEYE_EV_CLOSED &&
+	     nla_put_u8(msg, HMMP_A_REASON, reason))) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&hmmp_family, net, msg, 0, 0, GFP_ATOMIC);
+out:
+	rcu_read_unlock();
+}
+
+static const struct genl_ops hmmp_nl_ops[] = {
+	{
+		.cmd = HMMP_CMD_VERSION_GET,
+		.doit = hmmp_nl_version,
+	},
+	{
+		.cmd = HMMP_CMD_STATS_GET,
+		.doit = hmmp_nl_stats,
+	},
+	{
+		.cmd = HMMP_CMD_CONN_GET,
+		.dumpit = hmmp_nl_conn_dump,
+	},
+	{
+		.cmd = HMMP_CMD_HANDOFF,
+		.doit = hmmp_nl_handoff,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HMMP_CMD_CONFIG_GET,
+		.doit = hmmp_nl_config_get,
+	},
+	{
+		.cmd = HMMP_CMD_CONFIG_SET,
+		.doit = hmmp_nl_config_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group hmmp_nl_mcgrps[] = {
+	{ .name = HMMP_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+static struct genl_family hmmp_family __ro_after_init = {
+	.name = HMMP_GENL_NAME,
+	.version = HMMP_GENL_VERSION,
+	.maxattr = HMMP_A_MAX,
+	.policy = hmmp_nl_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = hmmp_nl_ops,
+	.n_ops = ARRAY_SIZE(hmmp_nl_ops),
+	.mcgrps = hmmp_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(hmmp_nl_mcgrps),
+};
+
+int hmmp_nl_init(void)
+{
+	int err = genl_register_family(&hmmp_family);
+
+	if (!err)
+		WRITE_ONCE(hmmp_nl_live, true);
+	return err;
+}
+
+void hmmp_nl_uninit(void)
+{
+	WRITE_ONCE(hmmp_nl_live, false);
+	/* Event senders check the flag under RCU. */
+	synchronize_rcu();
+	genl_unregister_family(&hmmp_family);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The generic netlink family "hmmp" (include/uapi/linux/hmmp.h).
+ */
+#ifndef _HMMP_NETLINK_H
+#define _HMMP_NETLINK_H
+
+#include <net/netlink.h>
+#include "sipeye.h"
+
+int hmmp_nl_init(void);
+void hmmp_nl_uninit(void);
+
+/* Multicasts a connection event to the namespace's listeners. Any
+ * context; a no-op when nobody listens or the family is going away.
+ */
+void hmmp_nl_conn_event(struct net *net, enum hmmp_sipeye_event ev,
+			const struct hmmp_conn_info *ci,
+			enum hmmp_event_reason reason);
+
+/* Exposed for the KUnit suite, which checks that they refuse bad input. */
+extern const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1];
+extern const struct nla_policy hmmp_nl_cfg_policy[HMMP_CFG_A_MAX + 1];
+
+#endif /* _HMMP_NETLINK_H */

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace setup: the SIP_EYE table, its expiry worker and
+ * the netfilter hooks, created with the namespace and torn down with it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <net/netns/generic.h>
+#include "hmmp.h"
+#include "hooks.h"
+#include "netlink.h"
+
+static unsigned int hmmp_net_id __read_mostly;
+
+struct hmmp_net *hmmp_net(const struct net *net)
+{
+	return net_generic(net, hmmp_net_id);
+}
+
+static void hmmp_gc_work(struct work_struct *work)
+{
+	struct hmmp_net *hn = container_of(to_delayed_work(work),
+					   struct hmmp_net, gc_work);
+
+	hmmp_sipeye_expire(&hn->sipeye, jiffies);
+	queue_delayed_work(system_power_efficient_wq, &hn->gc_work, HZ);
+}
+
+static void hmmp_conn_event(struct hmmp_sipeye *t, enum hmmp_sipeye_event ev,
+			    const struct hmmp_conn_info *ci,
+			    enum hmmp_event_reason reason)
+{
+	struct hmmp_net *hn = t->priv;
+
+	hmmp_nl_conn_event(hn->net, ev, ci, reason);
+}
+
+static int __net_init hmmp_net_init(struct net *net)
+{
+	struct hmmp_net *hn = hmmp_net(net);
+	int err;
+
+	hn->net = net;
+	hn->roles = HMMP_ROLE_MOBILE | HMMP_ROLE_CORRESPONDENT;
+	err = hmmp_sipeye_init(&hn->sipeye, HMMP_SIPEYE_HASH_BITS);
+	if (err)
+		return err;
+	hn->sipeye.priv = hn;
+	hn->sipeye.notify = hmmp_conn_event;
+
+	err = hmmp_hooks_register(net);
+	if (err)
+		goto err_sipeye;
+
+	INIT_DELAYED_WORK(&hn->gc_work, hmmp_gc_work);
+	queue_delayed_work(system_power_efficient_wq, &hn->gc_work, HZ);
+	return 0;
+
+err_sipeye:
+	hmmp_sipeye_uninit(&hn->sipeye);
+	return err;
+}
+
+static void __net_exit hmmp_net_exit(struct net *net)
+{
+	struct hmmp_net *hn = hmmp_net(net);
+
+	/* Unregistering waits for packets already inside the hooks. */
+	hmmp_hooks_unregister(net);
+	cancel_delayed_work_sync(&hn->gc_work);
+	hmmp_sipeye_uninit(&hn->sipeye);
+}
+
+static struct pernet_operations hmmp_net_ops = {
+	.init = hmmp_net_init,
+	.exit = hmmp_net_exit,
+	.id = &hmmp_net_id,
+	.size = sizeof(struct hmmp_net),
+};
+
+int hmmp_pernet_init(void)
+{
+	return register_pernet_subsys(&hmmp_net_ops);
+}
+
+void hmmp_pernet_uninit(void)
+{
+	unregister_pernet_subsys(&hmmp_net_ops);
+}
