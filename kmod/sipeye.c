@@ -330,10 +330,10 @@ static struct hmmp_conn *hmmp_conn_lookup(struct hmmp_sipeye *t, u32 hash,
 }
 
 /*
- * A segment of a connection the table does not know. Creates the record
- * when the segment can start one and returns it locked with BHs disabled
- * (*created set), or returns the record another CPU inserted first, locked
- * the same way; NULL when there is nothing to track.
+ * A segment of a connection the table does not know. Creates and links the
+ * record when the segment can start one (*created set), or returns the
+ * record another CPU linked first; NULL when there is nothing to track.
+ * Call under rcu_read_lock(); the record is returned unlocked.
  */
 static struct hmmp_conn *hmmp_conn_create(struct hmmp_sipeye *t, u32 hash,
 					  enum hmmp_dir dir,
@@ -344,6 +344,7 @@ static struct hmmp_conn *hmmp_conn_create(struct hmmp_sipeye *t, u32 hash,
 {
 	spinlock_t *bl = hmmp_bucket_lock(t, hash);
 	struct hmmp_conn *c, *old;
+	struct hmmp_conn_info ci;
 
 	if (s->flags & HMMP_TCP_RST)
 		return NULL;	/* nothing to reset */
@@ -381,26 +382,23 @@ static struct hmmp_conn *hmmp_conn_create(struct hmmp_sipeye *t, u32 hash,
 		}
 	}
 
+	/* Nobody else sees the record yet: the event can be filled now. */
+	hmmp_conn_fill(c, now, &ci);
 	spin_lock_bh(bl);
 	old = hmmp_conn_lookup(t, hash, laddr, lport, raddr, rport);
+	if (!old)
+		hlist_add_head_rcu(&c->node, &t->buckets[hash]);
+	spin_unlock_bh(bl);
 	if (old) {
-		spin_unlock_bh(bl);
 		atomic_dec(&t->count);
 		kfree(c);
-		spin_lock_bh(&old->lock);
-		if (old->unlinked) {
-			spin_unlock_bh(&old->lock);
-			return NULL;
-		}
 		return old;
 	}
-	spin_lock(&c->lock);
-	hlist_add_head_rcu(&c->node, &t->buckets[hash]);
-	spin_unlock(bl);	/* BHs stay disabled until c->lock is dropped */
 	this_cpu_inc(t->pcpu->created);
 	if (c->opener == HMMP_OPENER_PICKUP)
 		this_cpu_inc(t->pcpu->picked_up);
-	hmmp_conn_notify(t, c, HMMP_SIPEYE_EV_NEW, 0, now);
+	if (t->notify)
+		t->notify(t, HMMP_SIPEYE_EV_NEW, &ci, 0);
 	*created = true;
 	return c;
 }
@@ -430,17 +428,16 @@ void hmmp_sipeye_track(struct hmmp_sipeye *t, enum hmmp_dir dir,
 	}
 	hash = hmmp_conn_hash(t, laddr, lport, raddr, rport);
 	c = hmmp_conn_lookup(t, hash, laddr, lport, raddr, rport);
-	if (c) {
-		spin_lock_bh(&c->lock);
-		if (c->unlinked) {
-			spin_unlock_bh(&c->lock);
-			return;
-		}
-	} else {
+	if (!c) {
 		c = hmmp_conn_create(t, hash, dir, s, laddr, lport, raddr,
 				     rport, now, &created);
 		if (!c)
 			return;
+	}
+	spin_lock_bh(&c->lock);
+	if (c->unlinked) {
+		spin_unlock_bh(&c->lock);
+		return;
 	}
 
 	if (created && (s->flags & HMMP_TCP_SYN)) {
