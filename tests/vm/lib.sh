@@ -1,0 +1,480 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the VM scenarios (tests/vm/scenarios/*.sh), sourced by them:
+#
+#   . "$REPO/tests/vm/lib.sh"
+#
+# The guest (tests/vm/guest.sh) exports REPO, KVER, HMMP_KO (the freshly
+# built module) and PATH (with $REPO/build/bin first). A scenario is one
+# script: an ASCII topology at the top, one function per case run through
+# 'tcase', every command echoed ('run', 'must', 'check ...', 'in_ns').
+#
+# Reporting (TAP-like, read by people):
+#   + CMD                a command, as run
+#     ok - DESC          a check passed
+#     not ok - DESC      a check failed (the scenario will fail)
+#   ok - case NAME       all checks of a case passed
+#   not ok - case NAME   some did not
+# The scenario's exit status is 0 only if at least one check ran and none
+# failed. On exit, whatever happened, cleanups run in reverse order:
+# registered commands, background processes, namespaces, hmmp.ko if
+# hmmp_load loaded it.
+#
+# Sourcing with HMMP_LIB_NOINIT=1 defines the functions and variables only
+# (guest.sh uses HMMP_DMESG_BAD and hmmp_taint_letters).
+
+# Kernel log lines that fail a scenario (guest.sh) and dmesg_clean_since.
+HMMP_DMESG_BAD='WARNING:|BUG:|Oops|general protection|refcount_t|UBSAN|KASAN|kmemleak|list_del corruption|list_add corruption|RCU stall|rcu: INFO|detected stall|hung task|blocked for more than|Kernel panic|kernel BUG'
+
+# Taint bits as letters, as in Documentation/admin-guide/tainted-kernels.rst.
+hmmp_taint_letters() { # VALUE
+	local letters=PFSRMBUDAWCIOELKXTNJ i out=""
+	for ((i = 0; i < ${#letters}; i++)); do
+		(($1 & (1 << i))) && out="$out${letters:i:1}"
+	done
+	echo "${out:--}"
+}
+
+[ "${HMMP_LIB_NOINIT:-0}" = 1 ] && return 0
+
+HMMP_CHECKS=0
+HMMP_FAILS=0
+HMMP_CASES=0
+HMMP_CASES_FAILED=0
+HMMP_CLEANUP=()
+HMMP_PIDS=()
+HMMP_NETNS=()
+HMMP_LOADED=0
+HMMP_NS_SEQ=0
+HMMP_KO=${HMMP_KO:-${REPO:-}/build/${KVER:-$(uname -r)}/kmod/hmmp.ko}
+
+# --- output and checks -------------------------------------------------
+
+_hmmp_show() { # CMD... : print "+ CMD" with shell quoting where needed
+	local a out="+"
+	for a in "$@"; do
+		if [[ "$a" =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then out="$out $a"
+		else out="$out $(printf '%q' "$a")"; fi
+	done
+	echo "$out"
+}
+
+# run CMD...: echo, run, return its status.
+run() {
+	_hmmp_show "$@"
+	"$@"
+}
+
+# capture CMD...: echo, run, keep stdout in $OUT, stderr in $ERR, status in
+# $RC (also returned); both outputs are shown (stderr lines as "stderr: ").
+capture() {
+	local f=/tmp/.hmmp-capture.$$ l
+	_hmmp_show "$@"
+	OUT=$("$@" 2>"$f")
+	RC=$?
+	ERR=$(<"$f")
+	rm -f "$f"
+	[ -z "$OUT" ] || printf '%s\n' "$OUT"
+	if [ -n "$ERR" ]; then
+		while IFS= read -r l; do echo "stderr: $l"; done <<<"$ERR"
+	fi
+	[ $RC -eq 0 ] || echo "# exit status $RC"
+	return $RC
+}
+
+# in_ns NS CMD...: run CMD in network namespace NS, echoed.
+in_ns() {
+	local ns=$1
+	shift
+	run ip netns exec "$ns" "$@"
+}
+
+ok() { # DESC
+	HMMP_CHECKS=$((HMMP_CHECKS + 1))
+	echo "  ok - $1"
+}
+
+not_ok() { # DESC [WHY]
+	HMMP_CHECKS=$((HMMP_CHECKS + 1))
+	HMMP_FAILS=$((HMMP_FAILS + 1))
+	echo "  not ok - $1${2:+ ($2)}"
+}
+
+# check DESC CMD...: the check passes when CMD exits 0.
+check() {
+	local desc=$1 rc
+	shift
+	run "$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then ok "$desc"; else not_ok "$desc" "exit status $rc"; fi
+	return $rc
+}
+
+# check_fails DESC CMD...: the check passes when CMD exits non-zero.
+check_fails() {
+	local desc=$1 rc
+	shift
+	run "$@"
+	rc=$?
+	if [ $rc -ne 0 ]; then ok "$desc"; return 0; fi
+	not_ok "$desc" "succeeded but should have failed"
+	return 1
+}
+
+# check_rc DESC RC CMD...: the check passes when CMD exits with status RC.
+check_rc() {
+	local desc=$1 want=$2 rc
+	shift 2
+	run "$@"
+	rc=$?
+	if [ $rc -eq "$want" ]; then ok "$desc"; return 0; fi
+	not_ok "$desc" "exit status $rc, expected $want"
+	return 1
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; return 0; fi
+	not_ok "$1" "expected '$2', got '$3'"
+	return 1
+}
+
+# check_ne DESC UNEXPECTED ACTUAL
+check_ne() {
+	if [ "$2" != "$3" ]; then ok "$1"; return 0; fi
+	not_ok "$1" "got '$3'"
+	return 1
+}
+
+# check_match DESC EXTENDED-REGEX TEXT: some line of TEXT matches (bash's
+# =~, POSIX extended regular expressions, as grep -E).
+check_match() {
+	local l
+	while IFS= read -r l; do
+		[[ $l =~ $2 ]] && { ok "$1"; return 0; }
+	done <<<"$3"
+	not_ok "$1" "no line matches /$2/"
+	return 1
+}
+
+# check_no_match DESC EXTENDED-REGEX TEXT: no line of TEXT matches.
+check_no_match() {
+	local l
+	while IFS= read -r l; do
+		[[ $l =~ $2 ]] && { not_ok "$1" "a line matches /$2/: $l"; return 1; }
+	done <<<"$3"
+	ok "$1"
+}
+
+# must CMD...: a setup step; when it fails the scenario stops (and fails).
+must() {
+	local rc
+	run "$@"
+	rc=$?
+	[ $rc -eq 0 ] && return 0
+	not_ok "setup: $*" "exit status $rc"
+	echo "# stopping: a setup step failed"
+	exit 1
+}
+
+# fatal MSG: stop the scenario, failed.
+fatal() {
+	not_ok "$1"
+	echo "# stopping"
+	exit 1
+}
+
+# tcase FUNC [DESC]: run one case and report it.
+tcase() {
+	local f=$1 before=$HMMP_FAILS
+	echo
+	echo "# case $f${2:+: $2}"
+	HMMP_CASES=$((HMMP_CASES + 1))
+	"$f"
+	if [ "$HMMP_FAILS" -eq "$before" ]; then
+		echo "ok - case $f"
+	else
+		HMMP_CASES_FAILED=$((HMMP_CASES_FAILED + 1))
+		echo "not ok - case $f"
+	fi
+}
+
+# wait_until SECONDS CMD...: poll CMD (quietly) every 0.1 s until it
+# succeeds; returns 1 on time-out.
+wait_until() {
+	local limit=$1 end
+	shift
+	end=$(($(date +%s%N) + limit * 1000000000))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# --- JSON (jsonq.py) -------------------------------------------------------
+
+# _hmmp_json OP ARG [JSON]: one query (see jsonq.py), the document from JSON
+# or stdin. Goes to one jsonq.py server per scenario, started with the
+# scenario (a coproc), or to a one-shot jsonq.py when that is gone (e.g. in
+# a background job).
+_hmmp_json() {
+	local LC_ALL=C op=$1 arg=$2 doc st n res
+	if [ $# -ge 3 ]; then doc=$3; else IFS= read -r -d '' doc; fi
+	# The coproc's descriptors are there in the scenario's shell and its
+	# $(...), not in ( ), pipelines or background jobs: those fall back.
+	if [ -n "${HMMP_JSON_PID:-}" ] && [ -n "${HMMP_JSON[1]:-}" ] &&
+		{ printf '%s\n%d\n%s%d\n%s' "$op" "${#arg}" "$arg" "${#doc}" "$doc" \
+			>&"${HMMP_JSON[1]}"; } 2>/dev/null &&
+		read -r st n <&"${HMMP_JSON[0]}"; then
+		res=""
+		[ "$n" -eq 0 ] || IFS= read -r -N "$n" res <&"${HMMP_JSON[0]}"
+		if [ "$st" -eq 2 ]; then
+			printf '%s\n' "$res" >&2
+		elif [ -n "$res" ]; then
+			printf '%s\n' "$res"
+		fi
+		return "$st"
+	fi
+	printf '%s' "$doc" | python3 -I -S "$REPO/tests/vm/jsonq.py" "$op" "$arg"
+}
+
+_hmmp_json_start() {
+	[ -f "$REPO/tests/vm/jsonq.py" ] || return 0
+	coproc HMMP_JSON { exec python3 -I -S "$REPO/tests/vm/jsonq.py" serve 2>/dev/null; }
+}
+
+_hmmp_json_stop() {
+	local fd pid=${HMMP_JSON_PID:-}
+	[ -n "$pid" ] || return 0
+	fd=${HMMP_JSON[1]:-}
+	[ -z "$fd" ] || exec {fd}>&-
+	wait "$pid" 2>/dev/null
+}
+
+# json_get PATH [JSON]: print the value at PATH (keys and array indices
+# separated by dots, e.g. "module" or "0.state"; "." is the whole value)
+# of JSON (default: stdin). Strings print raw, the rest as JSON. Status 2
+# if the input is not JSON or PATH is absent.
+json_get() { _hmmp_json get "$@"; }
+
+# json_check PYEXPR [JSON]: status 0 if the Python expression is true with
+# the parsed JSON bound to 'j' (default input: stdin), 1 if false, 2 if
+# not JSON or the expression raised. E.g.
+#   json_check 'all(k in j for k in ("conn_count", "handoffs"))' "$out"
+json_check() { _hmmp_json check "$@"; }
+
+# json_eval PYEXPR [JSON]: print the value of the Python expression, with
+# the parsed JSON bound to 'j' (strings raw, the rest as JSON), e.g.
+#   json_eval 'len(j)' "$out"; json_eval '" ".join(sorted(j))' "$out"
+json_eval() { _hmmp_json eval "$@"; }
+
+# check_json DESC PYEXPR [JSON]: the check passes when the Python expression
+# is true with the parsed JSON (default: $OUT, from the last 'capture') bound
+# to 'j'; fails on output that is not JSON. Echoes the expression only: the
+# JSON is already in the log.
+check_json() {
+	local desc=$1 expr=$2 json=${3-${OUT-}} err
+	echo "+ json: $expr"
+	if err=$(json_check "$expr" "$json" 2>&1); then ok "$desc"; return 0; fi
+	not_ok "$desc" "${err:-false}"
+	return 1
+}
+
+# --- cleanup -----------------------------------------------------------
+
+# cleanup_push CMD...: run CMD when the scenario ends (last pushed, first run).
+cleanup_push() {
+	local q
+	printf -v q '%q ' "$@"
+	HMMP_CLEANUP+=("$q")
+}
+
+# spawn NS|- CMD...: start CMD in the background (in netns NS unless "-"),
+# echoed, killed at exit. The pid is in $SPAWNED.
+spawn() {
+	local ns=$1
+	shift
+	if [ "$ns" = - ]; then
+		_hmmp_show "$@" "&"
+		"$@" &
+	else
+		_hmmp_show ip netns exec "$ns" "$@" "&"
+		ip netns exec "$ns" "$@" &
+	fi
+	SPAWNED=$!
+	HMMP_PIDS+=("$SPAWNED")
+}
+
+# _hmmp_alive PID: running (a zombie, which kill -0 still finds, is not).
+_hmmp_alive() {
+	local st
+	[ -r "/proc/$1/stat" ] || return 1
+	st=$(<"/proc/$1/stat") 2>/dev/null || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
+_hmmp_exit() {
+	local rc=$? i pid ns
+	trap - EXIT TERM INT HUP
+	echo
+	echo "# cleanup"
+	for ((i = ${#HMMP_CLEANUP[@]} - 1; i >= 0; i--)); do
+		echo "+ ${HMMP_CLEANUP[i]}"
+		eval "${HMMP_CLEANUP[i]}"
+	done
+	# Background processes: TERM, up to 5 s to go, then KILL.
+	for pid in "${HMMP_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for ((i = 0; i < 50; i++)); do
+		for pid in "${HMMP_PIDS[@]}"; do
+			_hmmp_alive "$pid" && break
+			pid=""
+		done
+		[ -z "${pid:-}" ] && break
+		sleep 0.1
+	done
+	for pid in "${HMMP_PIDS[@]}"; do
+		if _hmmp_alive "$pid"; then
+			echo "# pid $pid ignored SIGTERM: SIGKILL"
+			kill -9 "$pid" 2>/dev/null
+		fi
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${HMMP_NETNS[@]}"; do
+		run ip netns del "$ns"
+	done
+	if [ "$HMMP_LOADED" = 1 ] && [ -d /sys/module/hmmp ]; then
+		run rmmod hmmp || not_ok "cleanup: rmmod hmmp"
+	fi
+	_hmmp_json_stop
+	echo "# ${HMMP_SCENARIO:-$0}: $HMMP_CASES cases ($HMMP_CASES_FAILED failed), $HMMP_CHECKS checks ($HMMP_FAILS failed)"
+	if [ "$HMMP_CHECKS" -eq 0 ]; then
+		echo "# no check ran: that is a failure"
+		exit 1
+	fi
+	[ "$HMMP_FAILS" -eq 0 ] || exit 1
+	[ $rc -eq 0 ] || echo "# exit status $rc"
+	exit $rc
+}
+trap _hmmp_exit EXIT
+_hmmp_json_start
+trap 'echo "# terminated by a signal"; exit 143' TERM INT HUP
+
+# --- namespaces and links -----------------------------------------------
+
+# netns_add VAR: create a network namespace with a unique name (VAR-PID-N),
+# loopback up, deleted at exit; the name goes into the shell variable VAR.
+netns_add() {
+	local name
+	HMMP_NS_SEQ=$((HMMP_NS_SEQ + 1))
+	name="$1-$$-$HMMP_NS_SEQ"
+	must ip netns add "$name"
+	HMMP_NETNS+=("$name")
+	must ip -n "$name" link set lo up
+	printf -v "$1" '%s' "$name"
+}
+
+# netns_del NAME: delete a namespace made by netns_add before the exit does.
+netns_del() {
+	local i rc
+	run ip netns del "$1"
+	rc=$?
+	for i in "${!HMMP_NETNS[@]}"; do
+		[ "${HMMP_NETNS[i]}" = "$1" ] && unset 'HMMP_NETNS[i]'
+	done
+	return $rc
+}
+
+# veth_pair NS1 IF1 NS2 IF2: a veth link between two namespaces, both ends up.
+veth_pair() {
+	must ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+	must ip -n "$1" link set "$2" up
+	must ip -n "$3" link set "$4" up
+}
+
+# addr_add NS IF ADDR/LEN
+addr_add() {
+	must ip -n "$1" addr add "$3" dev "$2"
+}
+
+# --- TCP helpers (tcp.py: nothing but python3 needed) ---------------------
+
+# tcp_server NS ADDR PORT: listen and echo back, in the background until
+# exit; returns once the socket listens.
+tcp_server() {
+	spawn "$1" python3 -I -S "$REPO/tests/vm/tcp.py" server "$2" "$3"
+	wait_until 10 in_ns_quiet "$1" ss -Htln "src $2:$3" ||
+		fatal "tcp server on $2:$3 in $1 did not start"
+}
+
+# tcp_client NS ADDR PORT [INTERVAL [SRC]]: connect (from SRC), then send a
+# line every INTERVAL seconds (0.5) and check the echo, in the background
+# until exit; returns once the connection is established. $SPAWNED is the
+# client's pid: if it has exited, the connection broke (see its message).
+tcp_client() {
+	local pid
+	spawn "$1" python3 -I -S "$REPO/tests/vm/tcp.py" client "$2" "$3" "${4:-0.5}" ${5:+"$5"}
+	pid=$SPAWNED
+	wait_until 10 in_ns_quiet "$1" ss -Htn state established "dst $2:$3" ||
+		fatal "tcp client to $2:$3 in $1 did not connect"
+	SPAWNED=$pid
+}
+
+in_ns_quiet() {
+	local ns=$1 out
+	shift
+	out=$(ip netns exec "$ns" "$@" 2>/dev/null) && [ -n "$out" ]
+}
+
+# --- hmmp.ko -----------------------------------------------------------
+
+# hmmp_load [PARAM=VALUE...]: insmod the freshly built module; it is
+# unloaded at exit if still there. Returns insmod's status.
+hmmp_load() {
+	local rc
+	if [ ! -f "$HMMP_KO" ]; then
+		echo "# $HMMP_KO does not exist: build it on the host with 'make' (make kmod)"
+		return 1
+	fi
+	HMMP_LOADED=1
+	run insmod "$HMMP_KO" "$@"
+	rc=$?
+	[ $rc -eq 0 ] || return $rc
+	[ -d /sys/module/hmmp ] || { echo "# insmod succeeded but /sys/module/hmmp is absent"; return 1; }
+}
+
+# hmmp_unload: rmmod hmmp; returns rmmod's status.
+hmmp_unload() {
+	run rmmod hmmp
+}
+
+# --- kernel state ------------------------------------------------------
+
+# dmesg_mark: print a mark for dmesg_clean_since (the kernel log's length).
+dmesg_mark() {
+	dmesg | wc -l
+}
+
+# dmesg_clean_since MARK: 0 if no kernel message since MARK matches
+# HMMP_DMESG_BAD; else print the offending lines and return 1.
+dmesg_clean_since() {
+	local bad
+	bad=$(dmesg | tail -n +$(($1 + 1)) | grep -E "$HMMP_DMESG_BAD")
+	[ -z "$bad" ] && return 0
+	printf '%s\n' "$bad"
+	return 1
+}
+
+# taint_only_oe: 0 if the kernel gained no taint bit since boot other than
+# out-of-tree (O) and unsigned (E); else print the taint and return 1.
+taint_only_oe() {
+	local t extra
+	t=$(cat /proc/sys/kernel/tainted)
+	extra=$(((t & ~${HMMP_BOOT_TAINT:-0}) & ~(4096 | 8192)))
+	[ $extra -eq 0 ] && return 0
+	echo "# taint $t ($(hmmp_taint_letters "$t")), since boot: $(hmmp_taint_letters $extra)"
+	return 1
+}
