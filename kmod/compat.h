@@ -9,7 +9,9 @@
 #include <linux/version.h>
 #include <net/genetlink.h>
 
-/* 6.5 moved skb_gso_segment() and friends out of netdevice.h. */
+/* 6.5 moved skb_gso_segment(), skb_gso_validate_network_len() and
+ * friends out of netdevice.h and skbuff.h.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 #include <net/gso.h>
 #endif

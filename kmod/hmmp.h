@@ -10,14 +10,27 @@
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include "sipeye.h"
+#include "binding.h"
 
 #define HMMP_VERSION "0.1.0"
+
+/* Datapath counters, per CPU. */
+struct hmmp_dp_pcpu {
+	u64 encap;		/* packets sent into a tunnel */
+	u64 decap;		/* packets taken out of a tunnel */
+	u64 fwd;		/* router: packets forwarded to a care-of */
+	u64 decap_errors;	/* malformed encapsulated packets dropped */
+	u64 unknown_peer;	/* encapsulated packets with no binding */
+	u64 pmtu_sent;		/* ICMP fragmentation-needed sent */
+};
 
 struct hmmp_net {
 	struct net *net;
 	struct hmmp_sipeye sipeye;
-	u32 roles;			/* HMMP_ROLE_*; under genl_mutex */
-	struct delayed_work gc_work;	/* expires records */
+	struct hmmp_binding_table bindings;
+	struct hmmp_dp_pcpu __percpu *dp;
+	u32 roles;			/* HMMP_ROLE_*; READ_ONCE on packets */
+	struct delayed_work gc_work;	/* expires records and bindings */
 };
 
 /* The namespace's state; valid while @net is alive and the module loaded. */

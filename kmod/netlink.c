@@ -42,12 +42,30 @@ const struct nla_policy hmmp_nl_cfg_policy[HMMP_CFG_A_MAX + 1] = {
 	[HMMP_CFG_A_BIND_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_table_range),
 };
 
+static struct netlink_range_validation hmmp_lifetime_range = {
+	.min = 0, .max = HMMP_BINDING_LIFETIME_MAX,
+};
+
+const struct nla_policy hmmp_nl_bind_policy[HMMP_BIND_A_MAX + 1] = {
+	[HMMP_BIND_A_ORIG] = { .type = NLA_BE32 },
+	[HMMP_BIND_A_COA] = { .type = NLA_BE32 },
+	[HMMP_BIND_A_PEER] = { .type = NLA_BE32 },
+	[HMMP_BIND_A_ENCAP] = NLA_POLICY_RANGE(NLA_U8, HMMP_ENCAP_IPIP,
+					       HMMP_ENCAP_MINIMAL),
+	[HMMP_BIND_A_KIND] = NLA_POLICY_RANGE(NLA_U8, HMMP_BIND_CORRESPONDENT,
+					      HMMP_BIND_ROUTER),
+	[HMMP_BIND_A_LIFETIME] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_lifetime_range),
+	[HMMP_BIND_A_MIN_SRC] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
 const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_FILTER_ADDR] = { .type = NLA_BE32 },
 	[HMMP_A_FILTER_STATE] = NLA_POLICY_MAX(NLA_U8, HMMP_CONN_STATE_MAX),
 	[HMMP_A_HANDOFF_OLD] = { .type = NLA_BE32 },
 	[HMMP_A_HANDOFF_NEW] = { .type = NLA_BE32 },
 	[HMMP_A_CONFIG] = NLA_POLICY_NESTED(hmmp_nl_cfg_policy),
+	[HMMP_A_BINDING] = NLA_POLICY_NESTED(hmmp_nl_bind_policy),
 };
 
 static struct genl_family hmmp_family;
@@ -116,6 +134,52 @@ static int hmmp_nl_version(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+static void hmmp_dp_stats(struct hmmp_net *hn, struct hmmp_dp_pcpu *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct hmmp_dp_pcpu *p = per_cpu_ptr(hn->dp, cpu);
+
+		sum->encap += READ_ONCE(p->encap);
+		sum->decap += READ_ONCE(p->decap);
+		sum->fwd += READ_ONCE(p->fwd);
+		sum->decap_errors += READ_ONCE(p->decap_errors);
+		sum->unknown_peer += READ_ONCE(p->unknown_peer);
+		sum->pmtu_sent += READ_ONCE(p->pmtu_sent);
+	}
+}
+
+static int hmmp_put_dp_stats(struct sk_buff *msg, struct hmmp_net *hn)
+{
+	struct hmmp_binding_stats bs;
+	struct hmmp_dp_pcpu dp;
+
+	hmmp_binding_stats(&hn->bindings, &bs);
+	hmmp_dp_stats(hn, &dp);
+	if (nla_put_u32(msg, HMMP_STAT_A_BIND_COUNT, bs.count) ||
+	    nla_put_u32(msg, HMMP_STAT_A_BIND_MAX, bs.max) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_BIND_EXPIRED, bs.sum.expired,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_BIND_TABLE_FULL,
+			      bs.sum.table_full, HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_ENCAP_PKTS, dp.encap,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_DECAP_PKTS, dp.decap,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_FWD_PKTS, dp.fwd,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_DECAP_ERRORS, dp.decap_errors,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_DECAP_UNKNOWN_PEER,
+			      dp.unknown_peer, HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_PMTU_SENT, dp.pmtu_sent,
+			      HMMP_STAT_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int hmmp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
@@ -156,7 +220,8 @@ static int hmmp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 			      HMMP_STAT_A_PAD) ||
 	    nla_put_u32(msg, HMMP_STAT_A_CONN_ENTRY_BYTES, st.entry_bytes) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_MEMORY_BYTES,
-			      st.memory_bytes, HMMP_STAT_A_PAD))
+			      st.memory_bytes, HMMP_STAT_A_PAD) ||
+	    hmmp_put_dp_stats(msg, hn))
 		goto err;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -307,7 +372,8 @@ static int hmmp_put_config(struct sk_buff *msg, struct hmmp_net *hn)
 			cfg->timeout[HMMP_CONN_RELEASE_REQ]) ||
 	    nla_put_u32(msg, HMMP_CFG_A_TIMEOUT_DISCONNECT,
 			cfg->timeout[HMMP_CONN_DISCONNECT]) ||
-	    nla_put_u32(msg, HMMP_CFG_A_ROLES, hn->roles))
+	    nla_put_u32(msg, HMMP_CFG_A_ROLES, hn->roles) ||
+	    nla_put_u32(msg, HMMP_CFG_A_BIND_MAX, hn->bindings.max))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -374,8 +440,231 @@ static int hmmp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	hmmp_set_timeout(cfg, tb[HMMP_CFG_A_TIMEOUT_DISCONNECT],
 			 HMMP_CONN_DISCONNECT, HMMP_CONN_DISCONNECT);
 	if (tb[HMMP_CFG_A_ROLES])
-		hn->roles = nla_get_u32(tb[HMMP_CFG_A_ROLES]);
+		WRITE_ONCE(hn->roles, nla_get_u32(tb[HMMP_CFG_A_ROLES]));
+	if (tb[HMMP_CFG_A_BIND_MAX])
+		WRITE_ONCE(hn->bindings.max,
+			   nla_get_u32(tb[HMMP_CFG_A_BIND_MAX]));
 	return hmmp_config_reply(info, hn, HMMP_CMD_CONFIG_SET);
+}
+
+static int hmmp_put_binding(struct sk_buff *skb,
+			    const struct hmmp_binding_info *bi)
+{
+	struct nlattr *nest = nla_nest_start(skb, HMMP_A_BINDING);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, HMMP_BIND_A_ORIG, bi->orig) ||
+	    nla_put_in_addr(skb, HMMP_BIND_A_COA, bi->coa) ||
+	    nla_put_in_addr(skb, HMMP_BIND_A_PEER, bi->peer) ||
+	    nla_put_u8(skb, HMMP_BIND_A_ENCAP, bi->encap) ||
+	    nla_put_u8(skb, HMMP_BIND_A_KIND, bi->kind) ||
+	    nla_put_u8(skb, HMMP_BIND_A_MIN_SRC, bi->min_src) ||
+	    nla_put_u32(skb, HMMP_BIND_A_LIFETIME, bi->lifetime) ||
+	    nla_put_u64_64bit(skb, HMMP_BIND_A_EXPIRES_MS, bi->expires_ms,
+			      HMMP_BIND_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_BIND_A_AGE_MS, bi->age_ms,
+			      HMMP_BIND_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_BIND_A_REFRESH_MS, bi->refresh_ms,
+			      HMMP_BIND_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_BIND_A_PKTS_ENCAP,
+			      bi->pkts[HMMP_BINDING_ENCAP], HMMP_BIND_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_BIND_A_BYTES_ENCAP,
+			      bi->bytes[HMMP_BINDING_ENCAP], HMMP_BIND_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_BIND_A_PKTS_DECAP,
+			      bi->pkts[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_BIND_A_BYTES_DECAP,
+			      bi->bytes[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Splits HMMP_A_BINDING; the key is required, the rest optional. */
+static int hmmp_bind_attrs(struct genl_info *info, struct nlattr **tb)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HMMP_A_BINDING))
+		return -EINVAL;
+	err = nla_parse_nested(tb, HMMP_BIND_A_MAX, info->attrs[HMMP_A_BINDING],
+			       hmmp_nl_bind_policy, info->extack);
+	if (err)
+		return err;
+	if (!tb[HMMP_BIND_A_ORIG]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HMMP_A_BINDING],
+				    "binding needs its original address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static u8 hmmp_nla_u8_or(struct nlattr *a, u8 def)
+{
+	return a ? nla_get_u8(a) : def;
+}
+
+static __be32 hmmp_nla_addr_or_any(struct nlattr *a)
+{
+	return a ? nla_get_in_addr(a) : 0;
+}
+
+static int hmmp_nl_binding_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	struct nlattr *tb[HMMP_BIND_A_MAX + 1];
+	u16 nlflags = info->nlhdr->nlmsg_flags;
+	struct hmmp_binding_params p = {};
+	unsigned int flags;
+	int err;
+
+	err = hmmp_bind_attrs(info, tb);
+	if (err)
+		return err;
+	if (!tb[HMMP_BIND_A_COA]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HMMP_A_BINDING],
+				    "binding needs a care-of address");
+		return -EINVAL;
+	}
+	p.orig = nla_get_in_addr(tb[HMMP_BIND_A_ORIG]);
+	p.coa = nla_get_in_addr(tb[HMMP_BIND_A_COA]);
+	p.peer = hmmp_nla_addr_or_any(tb[HMMP_BIND_A_PEER]);
+	p.encap = hmmp_nla_u8_or(tb[HMMP_BIND_A_ENCAP], HMMP_ENCAP_IPIP);
+	p.kind = hmmp_nla_u8_or(tb[HMMP_BIND_A_KIND], HMMP_BIND_CORRESPONDENT);
+	p.min_src = hmmp_nla_u8_or(tb[HMMP_BIND_A_MIN_SRC], 0);
+	p.lifetime = tb[HMMP_BIND_A_LIFETIME] ?
+		     nla_get_u32(tb[HMMP_BIND_A_LIFETIME]) : 0;
+	if (!hmmp_addr_usable(p.orig) || !hmmp_addr_usable(p.coa) ||
+	    (p.peer && !hmmp_addr_usable(p.peer)) || p.orig == p.coa) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HMMP_A_BINDING],
+				    "addresses must be distinct unicast addresses");
+		return -EINVAL;
+	}
+
+	/* As for routes: plain NEW creates; REPLACE replaces, and creates
+	 * too with CREATE.
+	 */
+	if (nlflags & NLM_F_REPLACE)
+		flags = HMMP_BINDING_F_REPLACE |
+			(nlflags & NLM_F_CREATE ? HMMP_BINDING_F_CREATE : 0);
+	else
+		flags = HMMP_BINDING_F_CREATE;
+	err = hmmp_binding_set(&hn->bindings, &p, flags, jiffies);
+	if (err == -EEXIST)
+		NL_SET_ERR_MSG(info->extack, "binding exists (use replace)");
+	else if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such binding to replace");
+	else if (err == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack, "binding table full (bind_max)");
+	return err;
+}
+
+static int hmmp_nl_binding_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	struct nlattr *tb[HMMP_BIND_A_MAX + 1];
+	int err;
+
+	err = hmmp_bind_attrs(info, tb);
+	if (err)
+		return err;
+	err = hmmp_binding_del(&hn->bindings,
+			       nla_get_in_addr(tb[HMMP_BIND_A_ORIG]),
+			       hmmp_nla_addr_or_any(tb[HMMP_BIND_A_PEER]),
+			       hmmp_nla_u8_or(tb[HMMP_BIND_A_KIND],
+					      HMMP_BIND_CORRESPONDENT),
+			       jiffies);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such binding");
+	return err;
+}
+
+static int hmmp_nl_binding_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	struct sk_buff *msg;
+	unsigned int n;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	n = hmmp_binding_flush(&hn->bindings, jiffies);
+	hdr = hmmp_msg_put(msg, info->snd_portid, info->snd_seq, 0,
+			   HMMP_CMD_BINDING_FLUSH);
+	if (!hdr || nla_put_u32(msg, HMMP_A_COUNT, n)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+struct hmmp_bdump_ctx {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int hmmp_bdump_one(const struct hmmp_binding_info *bi, void *arg)
+{
+	struct hmmp_bdump_ctx *ctx = arg;
+	void *hdr;
+
+	hdr = hmmp_msg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
+			   ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI,
+			   HMMP_CMD_BINDING_GET);
+	if (!hdr)
+		return 1;
+	if (hmmp_put_binding(ctx->skb, bi)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return 1;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+static int hmmp_nl_binding_dump(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct hmmp_net *hn = hmmp_net(sock_net(skb->sk));
+	struct hmmp_bdump_ctx ctx = { .skb = skb, .cb = cb };
+
+	rcu_read_lock();
+	hmmp_binding_walk(&hn->bindings, (long *)cb->args, jiffies,
+			  hmmp_bdump_one, &ctx);
+	rcu_read_unlock();
+	return skb->len;
+}
+
+void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
+			   const struct hmmp_binding_info *bi,
+			   enum hmmp_event_reason reason)
+{
+	u8 cmd = ev == HMMP_BINDING_EV_DEL ? HMMP_CMD_EVENT_BINDING_DEL :
+					     HMMP_CMD_EVENT_BINDING_NEW;
+	struct sk_buff *msg;
+	void *hdr;
+
+	rcu_read_lock();
+	if (!READ_ONCE(hmmp_nl_live) ||
+	    !genl_has_listeners(&hmmp_family, net, 0))
+		goto out;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		goto out;
+	hdr = hmmp_msg_put(msg, 0, 0, 0, cmd);
+	if (!hdr || hmmp_put_binding(msg, bi) ||
+	    (ev == HMMP_BINDING_EV_DEL &&
+	     nla_put_u8(msg, HMMP_A_REASON, reason))) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&hmmp_family, net, msg, 0, 0, GFP_ATOMIC);
+out:
+	rcu_read_unlock();
 }
 
 static const u8 hmmp_ev_cmd[] = {
@@ -436,6 +725,25 @@ static const struct genl_ops hmmp_nl_ops[] = {
 	{
 		.cmd = HMMP_CMD_CONFIG_SET,
 		.doit = hmmp_nl_config_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HMMP_CMD_BINDING_NEW,
+		.doit = hmmp_nl_binding_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HMMP_CMD_BINDING_DEL,
+		.doit = hmmp_nl_binding_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HMMP_CMD_BINDING_GET,
+		.dumpit = hmmp_nl_binding_dump,
+	},
+	{
+		.cmd = HMMP_CMD_BINDING_FLUSH,
+		.doit = hmmp_nl_binding_flush,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -7,6 +7,7 @@
 
 #include <net/netlink.h>
 #include "sipeye.h"
+#include "binding.h"
 
 int hmmp_nl_init(void);
 void hmmp_nl_uninit(void);
@@ -18,8 +19,14 @@ void hmmp_nl_conn_event(struct net *net, enum hmmp_sipeye_event ev,
 			const struct hmmp_conn_info *ci,
 			enum hmmp_event_reason reason);
 
+/* The same for a binding event. */
+void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
+			   const struct hmmp_binding_info *bi,
+			   enum hmmp_event_reason reason);
+
 /* Exposed for the KUnit suite, which checks that they refuse bad input. */
 extern const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1];
 extern const struct nla_policy hmmp_nl_cfg_policy[HMMP_CFG_A_MAX + 1];
+extern const struct nla_policy hmmp_nl_bind_policy[HMMP_BIND_A_MAX + 1];
 
 #endif /* _HMMP_NETLINK_H */

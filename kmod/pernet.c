@@ -23,6 +23,7 @@ static void hmmp_gc_work(struct work_struct *work)
 					   struct hmmp_net, gc_work);
 
 	hmmp_sipeye_expire(&hn->sipeye, jiffies);
+	hmmp_binding_expire(&hn->bindings, jiffies);
 	queue_delayed_work(system_power_efficient_wq, &hn->gc_work, HZ);
 }
 
@@ -33,6 +34,16 @@ static void hmmp_conn_event(struct hmmp_sipeye *t, enum hmmp_sipeye_event ev,
 	struct hmmp_net *hn = t->priv;
 
 	hmmp_nl_conn_event(hn->net, ev, ci, reason);
+}
+
+static void hmmp_binding_event(struct hmmp_binding_table *t,
+			       enum hmmp_binding_event ev,
+			       const struct hmmp_binding_info *bi,
+			       enum hmmp_event_reason reason)
+{
+	struct hmmp_net *hn = t->priv;
+
+	hmmp_nl_binding_event(hn->net, ev, bi, reason);
 }
 
 static int __net_init hmmp_net_init(struct net *net)
@@ -48,14 +59,30 @@ static int __net_init hmmp_net_init(struct net *net)
 	hn->sipeye.priv = hn;
 	hn->sipeye.notify = hmmp_conn_event;
 
-	err = hmmp_hooks_register(net);
+	err = hmmp_binding_init(&hn->bindings, HMMP_BINDING_HASH_BITS);
 	if (err)
 		goto err_sipeye;
+	hn->bindings.priv = hn;
+	hn->bindings.notify = hmmp_binding_event;
+
+	hn->dp = alloc_percpu(struct hmmp_dp_pcpu);
+	if (!hn->dp) {
+		err = -ENOMEM;
+		goto err_bindings;
+	}
+
+	err = hmmp_hooks_register(net);
+	if (err)
+		goto err_dp;
 
 	INIT_DELAYED_WORK(&hn->gc_work, hmmp_gc_work);
 	queue_delayed_work(system_power_efficient_wq, &hn->gc_work, HZ);
 	return 0;
 
+err_dp:
+	free_percpu(hn->dp);
+err_bindings:
+	hmmp_binding_uninit(&hn->bindings);
 err_sipeye:
 	hmmp_sipeye_uninit(&hn->sipeye);
 	return err;
@@ -68,6 +95,8 @@ static void __net_exit hmmp_net_exit(struct net *net)
 	/* Unregistering waits for packets already inside the hooks. */
 	hmmp_hooks_unregister(net);
 	cancel_delayed_work_sync(&hn->gc_work);
+	hmmp_binding_uninit(&hn->bindings);
+	free_percpu(hn->dp);
 	hmmp_sipeye_uninit(&hn->sipeye);
 }
 

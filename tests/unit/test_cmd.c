@@ -388,6 +388,7 @@ static void test_binding_add_del(void **state)
 	expect("binding replace 192.0.2.1 coa 203.0.113.9", 0, "", "");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_BINDING_NEW);
 	assert_true(fk.req->nlmsg_flags & NLM_F_REPLACE);
+	assert_true(fk.req->nlmsg_flags & NLM_F_CREATE);	/* like ip route replace */
 	binding_req(b);
 	assert_int_equal(nla_get_u32(b[HMMP_BIND_A_COA]), ip("203.0.113.9"));
 	assert_int_equal(nla_get_u32(b[HMMP_BIND_A_PEER]), 0);	/* any */

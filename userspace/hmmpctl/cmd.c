@@ -73,7 +73,7 @@ struct nl_msg *hmmpctl_build(const struct hmmpctl_req *req, struct hmmp_nl *nl)
 		case HMMPCTL_REPLACE:
 			msg = hmmp_nl_msg(nl, HMMP_CMD_BINDING_NEW,
 					  req->verb == HMMPCTL_REPLACE ?
-					  NLM_F_REPLACE : 0);
+					  NLM_F_CREATE | NLM_F_REPLACE : 0);
 			break;
 		case HMMPCTL_DEL:
 			msg = hmmp_nl_msg(nl, HMMP_CMD_BINDING_DEL, 0);

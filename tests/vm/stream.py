@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Two-way TCP streams with content hashes, for the move scenarios.
+
+  stream.py server ADDR PORT --bytes N [--rate BPS] [--out FILE]
+  stream.py client ADDR PORT --bytes N [--rate BPS] [--out FILE]
+                   [--progress FILE] [--src ADDR]
+
+Each end sends N bytes of a deterministic pseudo-random stream (the server's
+and the client's differ) at most BPS bytes per second, while it reads
+everything the other end sends until EOF. At the end it writes one JSON
+object (to --out, else stdout): bytes and SHA-256 of what it sent and of
+what it received, the longest gap between two received chunks (stall_ms),
+and "error" if the connection broke (reset, timeout). The scenario compares
+one end's "sent" with the other's "recv". --progress FILE is rewritten with
+the number of bytes received so far, so that a scenario can act mid-stream.
+"""
+import argparse
+import os
+import hashlib
+import json
+import random
+import socket
+import sys
+import threading
+import time
+
+CHUNK = 16384
+
+
+def stream_bytes(seed, n):
+    rnd = random.Random(seed)
+    left = n
+    while left > 0:
+        k = min(CHUNK, left)
+        yield rnd.randbytes(k)
+        left -= k
+
+
+def run(sock, seed, n, rate, progress):
+    res = {"sent": 0, "recv": 0, "stall_ms": 0}
+    sent_h = hashlib.sha256()
+    recv_h = hashlib.sha256()
+    errors = []
+
+    def sender():
+        start = time.monotonic()
+        try:
+            for chunk in stream_bytes(seed, n):
+                sock.sendall(chunk)
+                sent_h.update(chunk)
+                res["sent"] += len(chunk)
+                if rate:
+                    ahead = res["sent"] / rate - (time.monotonic() - start)
+                    if ahead > 0:
+                        time.sleep(ahead)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            errors.append("send: %s" % e)
+
+    t = threading.Thread(target=sender)
+    t.start()
+    last = time.monotonic()
+    last_report = 0
+    try:
+        while True:
+            data = sock.recv(65536)
+            now = time.monotonic()
+            if not data:
+                break
+            res["stall_ms"] = max(res["stall_ms"], int((now - last) * 1000))
+            last = now
+            recv_h.update(data)
+            res["recv"] += len(data)
+            if progress and res["recv"] - last_report >= 65536:
+                last_report = res["recv"]
+                with open(progress, "w") as f:
+                    f.write("%d\n" % res["recv"])
+    except OSError as e:
+        errors.append("recv: %s" % e)
+    t.join()
+    if progress:
+        with open(progress, "w") as f:
+            f.write("%d\n" % res["recv"])
+    res["sent_sha256"] = sent_h.hexdigest()
+    res["recv_sha256"] = recv_h.hexdigest()
+    if errors:
+        res["error"] = "; ".join(errors)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("role", choices=["server", "client"])
+    ap.add_argument("addr")
+    ap.add_argument("port", type=int)
+    ap.add_argument("--bytes", type=int, required=True)
+    ap.add_argument("--rate", type=int, default=0)
+    ap.add_argument("--out")
+    ap.add_argument("--progress")
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--src", help="client: local address to bind")
+    a = ap.parse_args()
+
+    if a.role == "server":
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((a.addr, a.port))
+        ls.listen(1)
+        sock, _ = ls.accept()
+        ls.close()
+        seed = 1
+    else:
+        sock = socket.create_connection((a.addr, a.port), timeout=10,
+                                        source_address=(a.src, 0) if a.src else None)
+        seed = 2
+    sock.settimeout(a.timeout)
+    res = run(sock, seed, a.bytes, a.rate, a.progress)
+    sock.close()
+    out = json.dumps(res, sort_keys=True)
+    if a.out:
+        with open(a.out + ".tmp", "w") as f:
+            f.write(out + "\n")
+        # Rename so a reader never sees half a file.
+
+        os.rename(a.out + ".tmp", a.out)
+    else:
+        print(out)
+    return 1 if "error" in res else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
