@@ -187,17 +187,19 @@ fatal() {
 
 # tcase FUNC [DESC]: run one case and report it.
 tcase() {
-	local f=$1 before=$HMMP_FAILS
+	local f=$1 before=$HMMP_FAILS t0=${EPOCHREALTIME/./} t1
 	echo
 	echo "# case $f${2:+: $2}"
 	HMMP_CASES=$((HMMP_CASES + 1))
 	"$f"
+	t1=${EPOCHREALTIME/./}
 	if [ "$HMMP_FAILS" -eq "$before" ]; then
 		echo "ok - case $f"
 	else
 		HMMP_CASES_FAILED=$((HMMP_CASES_FAILED + 1))
 		echo "not ok - case $f"
 	fi
+	printf '# case %s took %d.%d s\n' "$f" $(((t1 - t0) / 1000000)) $(((t1 - t0) / 100000 % 10))
 }
 
 # wait_until SECONDS CMD...: poll CMD (quietly) every 0.1 s until it
@@ -304,6 +306,51 @@ spawn() {
 	fi
 	SPAWNED=$!
 	HMMP_PIDS+=("$SPAWNED")
+}
+
+# spawn_to FILE NS|- CMD...: as spawn, with CMD's stdout in FILE and its
+# stderr in FILE.err.
+spawn_to() {
+	local f=$1 ns=$2
+	shift 2
+	[ "$ns" = - ] || set -- ip netns exec "$ns" "$@"
+	echo "$(_hmmp_show "$@") >$f 2>$f.err &"
+	"$@" >"$f" 2>"$f.err" &
+	SPAWNED=$!
+	HMMP_PIDS+=("$SPAWNED")
+}
+
+# proc_wait SECONDS PID: wait for a background process of this shell to
+# end; its exit status goes into $RC and is returned (124 if it is still
+# running after SECONDS: it is left running).
+proc_wait() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	while _hmmp_alive "$2"; do
+		if [ "$(date +%s%N)" -ge "$end" ]; then
+			echo "# pid $2 still running after $1 s"
+			RC=124
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$2"
+	RC=$?
+	echo "# pid $2 exited with status $RC"
+	return $RC
+}
+
+# file_has FILE EXTENDED-REGEX: some line of FILE matches (quiet).
+file_has() {
+	grep -qE -- "$2" "$1" 2>/dev/null
+}
+
+# show_file FILE...: print files into the log, each line indented.
+show_file() {
+	local f
+	for f in "$@"; do
+		echo "# --- $f"
+		[ -f "$f" ] && sed 's/^/#   /' "$f"
+	done
 }
 
 # _hmmp_alive PID: running (a zombie, which kill -0 still finds, is not).
@@ -477,4 +524,152 @@ taint_only_oe() {
 	[ $extra -eq 0 ] && return 0
 	echo "# taint $t ($(hmmp_taint_letters "$t")), since boot: $(hmmp_taint_letters $extra)"
 	return 1
+}
+
+# --- SIP_EYE tables (hmmpctl -j), quiet: for wait_until and $(...) -------
+
+# _hmmp_in NS CMD...: CMD in NS, or here when NS is "-".
+_hmmp_in() {
+	local ns=$1
+	shift
+	if [ "$ns" = - ]; then "$@"; else ip netns exec "$ns" "$@"; fi
+}
+
+# hmmp_conns NS [FILTER...]: the JSON array of 'hmmpctl -j conn show FILTER'.
+hmmp_conns() {
+	local ns=$1
+	shift
+	_hmmp_in "$ns" hmmpctl -j conn show "$@" 2>/dev/null
+}
+
+# hmmp_stat NS KEY: one counter of 'hmmpctl -j stats' in NS.
+hmmp_stat() {
+	local out
+	out=$(_hmmp_in "$1" hmmpctl -j stats 2>/dev/null) || return 1
+	json_get "$2" "$out"
+}
+
+# hmmp_count_is NS N: NS's table holds N records (stats conn_count).
+hmmp_count_is() {
+	[ "$(hmmp_stat "$1" conn_count)" = "$2" ]
+}
+
+# hmmp_conn_absent NS LPORT RPORT: no record with these ports in NS.
+hmmp_conn_absent() {
+	local out
+	out=$(hmmp_conns "$1") || return 1
+	json_check "not any(c['lport'] == $2 and c['rport'] == $3 for c in j)" "$out"
+}
+
+# hmmp_conn_state_is NS LPORT RPORT STATE: that record is in STATE.
+hmmp_conn_state_is() {
+	local out
+	out=$(hmmp_conns "$1") || return 1
+	json_check "[c['state'] for c in j if c['lport'] == $2 and c['rport'] == $3] == ['$4']" "$out"
+}
+
+# conn_sel LPORT RPORT: a Python expression (for check_json and friends)
+# for the list of records with these ports.
+conn_sel() {
+	echo "[c for c in j if c['lport'] == $1 and c['rport'] == $2]"
+}
+
+# hmmp_show_stats NS...: log 'hmmpctl stats' of each namespace in one line.
+hmmp_show_stats() {
+	local ns
+	for ns in "$@"; do
+		echo "# stats $ns: $(_hmmp_in "$ns" hmmpctl stats 2>&1 | tr '\n' ' ')"
+	done
+}
+
+# --- SIP_EYE scenarios: scratch files, TCP sessions, monitors -------------
+
+# hmmp_workdir: $W, a scratch directory for this scenario, removed at exit.
+hmmp_workdir() {
+	W=$(mktemp -d "/tmp/hmmp-${HMMP_SCENARIO:-scenario}.XXXXXX") || fatal "mktemp"
+	cleanup_push rm -rf "$W"
+}
+
+declare -gA SESS=() MON=()
+
+# tcp_session NAME NS ARGS...: 'tcp.py session ARGS' in NS, its output in
+# $W/NAME; returns once its first lines are exchanged. ${SESS[NAME]} is
+# its pid: signal it (HUP: more lines, USR1: FIN, USR2: RST).
+tcp_session() {
+	local name=$1 ns=$2
+	shift 2
+	spawn_to "$W/$name" "$ns" python3 -I -S "$REPO/tests/vm/tcp.py" session "$@"
+	SESS[$name]=$SPAWNED
+	if ! wait_until 20 file_has "$W/$name" "lines exchanged"; then
+		show_file "$W/$name" "$W/$name.err"
+		fatal "session $name did not start"
+	fi
+	show_file "$W/$name"
+}
+
+# tcp_session_more NAME: SIGHUP, and wait until the session says it
+# exchanged its lines (a new "lines exchanged" line).
+tcp_session_more() {
+	local n
+	n=$(grep -c "lines exchanged" "$W/$1")
+	run kill -HUP "${SESS[$1]}"
+	wait_until 20 eval "[ \$(grep -c 'lines exchanged' '$W/$1') -gt $n ]"
+	local rc=$?
+	show_file "$W/$1"
+	return $rc
+}
+
+# hmmp_monitor NAME NS [-j]: 'hmmpctl [-j] monitor' in NS, output in
+# $W/mon-NAME (stderr in $W/mon-NAME.err), pid in ${MON[NAME]}; returns
+# once it listens: a hand-off that moves nothing still sends its event.
+hmmp_monitor() {
+	local name=$1 ns=$2 j=${3:-}
+	# shellcheck disable=SC2086 # $j is empty or -j
+	spawn_to "$W/mon-$name" "$ns" hmmpctl $j monitor
+	MON[$name]=$SPAWNED
+	# Nothing has current address 203.0.113.254: nothing moves.
+	wait_until 10 eval "ip netns exec '$ns' hmmpctl handoff from 203.0.113.254 to 203.0.113.253 >/dev/null; \
+		sleep 0.2; grep -q 'handoff' '$W/mon-$name'" ||
+		{ show_file "$W/mon-$name" "$W/mon-$name.err"; fatal "monitor $name in $ns is not listening"; }
+	echo "# monitor $name listening in $ns"
+}
+
+# mon_doc NAME: the JSON lines of monitor NAME (-j) as one JSON array.
+mon_doc() { echo "[$(grep -h '^{' "$W/mon-$1" | paste -sd,)]"; }
+
+# mon_has NAME PYEXPR: monitor NAME (-j) printed an event 'e' for which
+# PYEXPR is true.
+mon_has() { json_check "any($2 for e in j)" "$(mon_doc "$1")"; }
+
+# mon_seq NAME LPORT RPORT: the events (-j) of that record, in order.
+mon_seq() {
+	json_eval "' '.join(e['event'] for e in j if e.get('lport') == $2 and e.get('rport') == $3)" \
+		"$(mon_doc "$1")"
+}
+
+# hmmpctl_in NS ARGS...: hmmpctl in NS ("-": this namespace), for capture.
+hmmpctl_in() {
+	local ns=$1
+	shift
+	if [ "$ns" = - ]; then set -- hmmpctl "$@"; else set -- ip netns exec "$ns" hmmpctl "$@"; fi
+	capture "$@"
+}
+
+# check_rec NS DESC LPORT RPORT PYEXPR: NS has exactly one record with these
+# ports and PYEXPR (about 'c') holds for it. The dump is left in $OUT.
+check_rec() {
+	local ns=$1 desc=$2 lp=$3 rp=$4 expr=$5
+	hmmpctl_in "$ns" -j conn show
+	check_json "$desc" "len($(conn_sel "$lp" "$rp")) == 1 and all(($expr) for c in $(conn_sel "$lp" "$rp"))"
+}
+
+# ports_are NS DESC "FILTER..." "LPORT...": the filtered dump in NS (- for
+# this namespace) lists exactly the records with these local ports (sorted,
+# blank-separated). The dump is left in $OUT.
+ports_are() {
+	local ns=$1 desc=$2 filter=$3 want=$4
+	# shellcheck disable=SC2086 # FILTER is words
+	hmmpctl_in "$ns" -j conn show $filter
+	check_eq "$desc" "$want" \
+		"$(json_eval '" ".join(str(p) for p in sorted(c["lport"] for c in j))' "$OUT")"
 }
