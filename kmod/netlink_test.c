@@ -124,6 +124,56 @@ static void nl_policy_cfg_not_nested(struct kunit *test)
 	KUNIT_EXPECT_LT(test, nl_parse(skb), 0);
 }
 
+static struct sk_buff *bind_with(struct kunit *test, int type, int len,
+				  u32 v)
+{
+	struct sk_buff *skb = nl_buf(test);
+	struct nlattr *nest = nla_nest_start(skb, HMMP_A_BINDING);
+
+	KUNIT_ASSERT_NOT_NULL(test, nest);
+	KUNIT_ASSERT_EQ(test, nla_put_in_addr(skb, HMMP_BIND_A_ORIG,
+					      htonl(0xc000020a)), 0);
+	if (len == 1)
+		KUNIT_ASSERT_EQ(test, nla_put_u8(skb, type, v), 0);
+	else if (len == 2)
+		KUNIT_ASSERT_EQ(test, nla_put_u16(skb, type, v), 0);
+	else
+		KUNIT_ASSERT_EQ(test, nla_put_u32(skb, type, v), 0);
+	nla_nest_end(skb, nest);
+	return skb;
+}
+
+static void nl_policy_binding(struct kunit *test)
+{
+	/* Valid values. */
+	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_COA, 4,
+						 htonl(0xcb00710a))), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_ENCAP, 1,
+						 HMMP_ENCAP_MINIMAL)), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_KIND, 1,
+						 HMMP_BIND_ROUTER)), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_LIFETIME, 4,
+						 30 * 24 * 3600)), 0);
+	/* Out of range or of the wrong size. */
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_ENCAP, 1,
+						 0)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_ENCAP, 1,
+						 HMMP_ENCAP_MINIMAL + 1)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_KIND, 1,
+						 HMMP_BIND_ROUTER + 1)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_LIFETIME, 4,
+						 30 * 24 * 3600 + 1)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_MIN_SRC, 1,
+						 2)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_COA, 2,
+						 1)), 0);
+	/* Reply-only attributes are refused in requests. */
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_PKTS_ENCAP,
+						 4, 1)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_MAX + 1,
+						 4, 1)), 0);
+}
+
 /* Packets for the parser: IPv4 + TCP with @optlen option bytes. */
 static struct sk_buff *tcp_pkt(struct kunit *test, unsigned int optlen,
 			       unsigned int payload)
@@ -275,6 +325,7 @@ static struct kunit_case hmmp_netlink_cases[] = {
 	KUNIT_CASE(nl_policy_unaccepted_attr),
 	KUNIT_CASE(nl_policy_cfg_ranges),
 	KUNIT_CASE(nl_policy_cfg_not_nested),
+	KUNIT_CASE(nl_policy_binding),
 	{}
 };
 
