@@ -149,7 +149,7 @@ enum hmmp_stat_attr {
 	HMMP_STAT_A_HANDOFFS,
 	HMMP_STAT_A_CONN_ENTRY_BYTES,	/* u32: memory per record */
 	HMMP_STAT_A_CONN_MEMORY_BYTES,	/* memory of all records */
-	/* part 2: bindings and the datapath */
+	/* bindings and the datapath */
 	HMMP_STAT_A_BIND_COUNT,		/* u32 */
 	HMMP_STAT_A_BIND_MAX,		/* u32 */
 	HMMP_STAT_A_BIND_EXPIRED,

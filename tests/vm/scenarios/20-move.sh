@@ -25,59 +25,11 @@
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
 
-ORIG=192.0.2.10
-COA=203.0.113.10
-CN=198.51.100.10
 BYTES=${HMMP_MOVE_BYTES:-8000000}
 RATE=${HMMP_MOVE_RATE:-800000}
 W=/tmp/move.$$
-
-setup_topology() {
-	netns_add m
-	netns_add r1
-	netns_add r2
-	netns_add sw
-	netns_add cn
-	veth_pair "$m" m1 "$r1" a1
-	veth_pair "$m" m2 "$r2" a2
-	veth_pair "$r1" c1 "$sw" s1
-	veth_pair "$r2" c2 "$sw" s2
-	veth_pair "$cn" e0 "$sw" s3
-	must ip -n "$sw" link add br0 type bridge
-	must ip -n "$sw" link set br0 up
-	for i in s1 s2 s3; do must ip -n "$sw" link set "$i" master br0; done
-	addr_add "$m" m1 $ORIG/24
-	addr_add "$r1" a1 192.0.2.1/24
-	addr_add "$r2" a2 203.0.113.1/24
-	addr_add "$r1" c1 198.51.100.1/24
-	addr_add "$r2" c2 198.51.100.2/24
-	addr_add "$cn" e0 $CN/24
-	must ip -n "$m" route add default via 192.0.2.1
-	must ip -n "$r1" route add 203.0.113.0/24 via 198.51.100.2
-	must ip -n "$r2" route add 192.0.2.0/24 via 198.51.100.1
-	must ip -n "$cn" route add 192.0.2.0/24 via 198.51.100.1
-	must ip -n "$cn" route add 203.0.113.0/24 via 198.51.100.2
-	for r in "$r1" "$r2"; do
-		must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-	done
-	must ip netns exec "$m" ping -c 1 -W 5 $CN
-	check "roles: m mobile" in_ns "$m" hmmpctl config set roles mobile
-	check "roles: cn correspondent" in_ns "$cn" hmmpctl config set roles correspondent
-	check "roles: r1 router" in_ns "$r1" hmmpctl config set roles router
-}
-
-# The move: the original address stays, on lo, for the existing sockets and
-# is not answered on the visited link (arp_ignore); the new address and
-# default route come from access network B; the old link goes down.
-move_mobile() {
-	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_ignore=1
-	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_announce=2
-	must ip -n "$m" addr add $ORIG/32 dev lo
-	addr_add "$m" m2 $COA/24
-	must ip -n "$m" route replace default via 203.0.113.1 dev m2
-	must ip -n "$m" addr del $ORIG/24 dev m1
-	must ip -n "$m" link set m1 down
-}
+# shellcheck source=../topo-move.sh
+. "$REPO/tests/vm/topo-move.sh"
 
 stat_of() { # NS KEY
 	hmmp_stat "$1" "$2"
@@ -109,16 +61,13 @@ move_case() {
 		fatal "stream stalled before the move"
 	echo "# moving at $(cat "$W.prog") bytes received"
 	move_mobile
-	check "m: mobile binding ($encap)" in_ns "$m" hmmpctl binding add $ORIG coa $COA \
-		peer $CN kind mobile encap "$encap"
+	bind_mobile "$encap"
 	capture ip netns exec "$m" hmmpctl handoff from $ORIG to $COA
 	check_eq "m: hand-off moved the stream's record" "1 connections moved" "$OUT"
-	check "r1: forwarding binding, 4 s" in_ns "$r1" hmmpctl binding add $ORIG coa $COA \
-		kind router encap "$encap" lifetime 4
+	bind_router "$encap" 4
 	# The correspondent learns a moment later: meanwhile r1 forwards.
 	sleep 1
-	check "cn: correspondent binding" in_ns "$cn" hmmpctl binding add $ORIG coa $COA \
-		peer $CN kind correspondent encap "$encap"
+	bind_correspondent "$encap"
 
 	proc_wait 180 "$cli"
 	check_eq "client exited 0" 0 "$RC"
@@ -168,7 +117,7 @@ move_case() {
 	capture ip -n "$r2" neigh show $ORIG dev a2
 	check_no_match "no ARP answer for $ORIG on access B" 'lladdr' "$OUT"
 
-	for ns in "$m" "$r1" "$r2" "$sw" "$cn"; do netns_del "$ns"; done
+	teardown_topology
 }
 
 hmmp_bind_count_is() { # NS N

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The move topology shared by 20-move.sh, the datapath scenarios and the
+# demo. Source it after lib.sh.
+#
+#        access A 192.0.2.0/24                 core 198.51.100.0/24
+#   +---+ m1 .10 ---------- a1 .1 +----+ c1 .1 ----+
+#   | m |                         | r1 |           |  +----+ (bridge br0 in sw)
+#   |   |                         +----+           +--| sw |---- e0 .10 [cn]
+#   |   | m2 .10 ---------- a2 .1 +----+ c2 .2 ----+  +----+
+#   +---+ (after the move)        | r2 |
+#        access B 203.0.113.0/24  +----+
+#
+#   mobile original address 192.0.2.10 ($ORIG), care-of 203.0.113.10 ($COA),
+#   correspondent 198.51.100.10 ($CN). setup_topology makes the namespaces
+#   $m $r1 $r2 $sw $cn and sets the roles; move_mobile moves m to access B;
+#   bind_mobile/bind_router/bind_correspondent ENCAP install the bindings.
+# shellcheck disable=SC2034,SC2154
+
+ORIG=192.0.2.10
+COA=203.0.113.10
+CN=198.51.100.10
+
+setup_topology() {
+	netns_add m
+	netns_add r1
+	netns_add r2
+	netns_add sw
+	netns_add cn
+	veth_pair "$m" m1 "$r1" a1
+	veth_pair "$m" m2 "$r2" a2
+	veth_pair "$r1" c1 "$sw" s1
+	veth_pair "$r2" c2 "$sw" s2
+	veth_pair "$cn" e0 "$sw" s3
+	must ip -n "$sw" link add br0 type bridge
+	must ip -n "$sw" link set br0 up
+	for i in s1 s2 s3; do must ip -n "$sw" link set "$i" master br0; done
+	addr_add "$m" m1 $ORIG/24
+	addr_add "$r1" a1 192.0.2.1/24
+	addr_add "$r2" a2 203.0.113.1/24
+	addr_add "$r1" c1 198.51.100.1/24
+	addr_add "$r2" c2 198.51.100.2/24
+	addr_add "$cn" e0 $CN/24
+	must ip -n "$m" route add default via 192.0.2.1
+	must ip -n "$r1" route add 203.0.113.0/24 via 198.51.100.2
+	must ip -n "$r2" route add 192.0.2.0/24 via 198.51.100.1
+	must ip -n "$cn" route add 192.0.2.0/24 via 198.51.100.1
+	must ip -n "$cn" route add 203.0.113.0/24 via 198.51.100.2
+	for r in "$r1" "$r2"; do
+		must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+	done
+	must ip netns exec "$m" ping -c 1 -W 5 $CN
+	check "roles: m mobile" in_ns "$m" hmmpctl config set roles mobile
+	check "roles: cn correspondent" in_ns "$cn" hmmpctl config set roles correspondent
+	check "roles: r1 router" in_ns "$r1" hmmpctl config set roles router
+}
+
+# The move: the original address stays, on lo, for the existing sockets and
+# is not answered on the visited link (arp_ignore); the new address and
+# default route come from access network B; the old link goes down.
+move_mobile() {
+	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_ignore=1
+	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_announce=2
+	must ip -n "$m" addr add $ORIG/32 dev lo
+	addr_add "$m" m2 $COA/24
+	must ip -n "$m" route replace default via 203.0.113.1 dev m2
+	must ip -n "$m" addr del $ORIG/24 dev m1
+	must ip -n "$m" link set m1 down
+}
+
+bind_mobile() { # ENCAP
+	check "m: mobile binding ($1)" in_ns "$m" hmmpctl binding add $ORIG coa $COA \
+		peer $CN kind mobile encap "$1"
+}
+
+bind_router() { # ENCAP LIFETIME
+	check "r1: forwarding binding, $2 s" in_ns "$r1" hmmpctl binding add $ORIG coa $COA \
+		kind router encap "$1" lifetime "$2"
+}
+
+bind_correspondent() { # ENCAP
+	check "cn: correspondent binding" in_ns "$cn" hmmpctl binding add $ORIG coa $COA \
+		peer $CN kind correspondent encap "$1"
+}
+
+# teardown_topology: delete the namespaces of setup_topology.
+teardown_topology() {
+	local ns
+	for ns in "$m" "$r1" "$r2" "$sw" "$cn"; do netns_del "$ns"; done
+}
