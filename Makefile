@@ -24,7 +24,7 @@ KVERS := $(notdir $(abspath $(KDIR)))
 endif
 kdir_of = $(if $(filter $(1),$(notdir $(abspath $(KDIR)))),$(KDIR),/usr/src/linux-headers-$(1))
 
-PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libosip2 libsystemd
+PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libosip2 libsystemd libcrypto inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g
@@ -79,14 +79,14 @@ $(BUILD)/bin/hmmpd: $(D_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests link the library and every hmmpctl object but its main().
-# They may include the helpers in tests/unit/*.h (not linked themselves).
+# Unit tests link the library and every hmmpctl and hmmpd object but their
+# main(). They may include the helpers in tests/unit/*.h (not linked).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(filter-out %/main.o,$(CTL_OBJ)) \
-		$(wildcard tests/unit/*.h)
+		$(filter-out %/main.o,$(D_OBJ)) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -I$(TOP)/userspace/hmmpctl -o $@ $(filter-out %.h,$^) \
-		$(LDLIBS) -lcmocka
+	@$(CC) $(CFLAGS) -I$(TOP)/userspace/hmmpctl -I$(TOP)/userspace/hmmpd \
+		-o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
 unit-tests: deps
 	@$(MAKE) -s $(UNIT_BIN)

@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: userspace/hmmpd/body.c (the INFO address-binding body). */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <uapi/linux/hmmp.h>
+
+#include "body.h"
+#include "util.h"
+
+static const struct hmmpd_body_defaults defs = {
+	.lifetime = 600, .encap = HMMP_ENCAP_IPIP,
+};
+
+static uint32_t A(const char *s)
+{
+	uint32_t a = 0;
+
+	if (hmmp_addr_parse(s, &a))
+		fail_msg("bad test address %s", s);
+	return a;
+}
+
+/* A reason phrase fit for a status line: printable ASCII, not empty. */
+static void check_reason(const struct hmmpd_body_err *err)
+{
+	const char *r;
+
+	assert_true(strlen(err->reason) > 0);
+	for (r = err->reason; *r; r++)
+		assert_true(*r >= 0x20 && *r < 0x7f);
+}
+
+/*
+ * Parse from a heap copy of exactly len bytes, so that valgrind sees any
+ * read past the end.
+ */
+static int parse(const char *ctype, const char *body, size_t len,
+		 struct hmmpd_body *b, struct hmmpd_body_err *err)
+{
+	char *copy = malloc(len ? len : 1);
+	int ret;
+
+	assert_non_null(copy);
+	memcpy(copy, body, len);
+	memset(err, 0, sizeof(*err));
+	ret = hmmpd_body_parse(ctype, copy, len, &defs, b, err);
+	free(copy);
+	if (ret) {
+		assert_int_equal(ret, err->status);
+		check_reason(err);
+	}
+	return ret;
+}
+
+static int parse_str(const char *ctype, const char *body, struct hmmpd_body *b,
+		     struct hmmpd_body_err *err)
+{
+	return parse(ctype, body, strlen(body), b, err);
+}
+
+/* The body of the seed's F1, as the seed prints it (one pair per line). */
+static void test_seed_f1(void **state)
+{
+	static const char f1[] =
+		"Original-IP-Addr: 9.10.11.12\r\nNew-IP-Addr:10.15.20.25\r\n";
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	assert_int_equal(parse_str("Application/binding", f1, &b, &err), 0);
+	assert_int_equal(b.form, HMMPD_FORM_SEED);
+	assert_int_equal(b.nbind, 1);
+	assert_int_equal(b.nconn, 0);
+	assert_int_equal(b.bind[0].orig, A("9.10.11.12"));
+	assert_int_equal(b.bind[0].coa, A("10.15.20.25"));
+	assert_int_equal(b.bind[0].lifetime, 600);
+	assert_int_equal(b.bind[0].encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(b.bind[0].kind, 0);
+	hmmpd_body_free(&b);
+}
+
+static void test_seed_variants(void **state)
+{
+	static const char *const ok[] = {
+		/* as flattened in the seed's text: both on one line */
+		"Original-IP-Addr: 9.10.11.12 New-IP-Addr:10.15.20.25",
+		"original-ip-addr:9.10.11.12\nNEW-IP-ADDR:  10.15.20.25\n",
+		"Original-IP-Addr \t: 9.10.11.12\r\n\r\nNew-IP-Addr :\t10.15.20.25\r\n\r\n",
+		"\r\n  Original-IP-Addr: 9.10.11.12\r\n  New-IP-Addr: 10.15.20.25",
+		"Bind 9.10.11.12 to 10.15.20.25",
+		"bind 9.10.11.12 TO 10.15.20.25\r\n",
+		"BIND\t9.10.11.12\tto\t10.15.20.25\n",
+	};
+	const char *types[] = { "application/binding", "text/plain",
+				" text/plain ; charset=us-ascii" };
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	size_t i, t;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	for (t = 0; t < HMMP_ARRAY_SIZE(types); t++) {
+		for (i = 0; i < HMMP_ARRAY_SIZE(ok); i++) {
+			if (parse_str(types[t], ok[i], &b, &err))
+				fail_msg("'%s' refused: %s", ok[i], err.reason);
+			assert_int_equal(b.form, t ? HMMPD_FORM_TEXT : HMMPD_FORM_SEED);
+			assert_int_equal(b.nbind, 1);
+			assert_int_equal(b.bind[0].orig, A("9.10.11.12"));
+			assert_int_equal(b.bind[0].coa, A("10.15.20.25"));
+		}
+	}
+	hmmpd_body_free(&b);
+}
+
+/* Several pairs and instructions, mixed, in order. */
+static void test_seed_several(void **state)
+{
+	static const char body[] =
+		"Original-IP-Addr: 9.10.11.12\r\n"
+		"New-IP-Addr: 10.15.20.25\r\n"
+		"Bind 9.10.11.13 to 10.15.20.25\r\n"
+		"Original-IP-Addr: 9.10.11.14\r\n"
+		"New-IP-Addr: 10.15.20.26\r\n";
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	assert_int_equal(parse_str("application/binding", body, &b, &err), 0);
+	assert_int_equal(b.nbind, 3);
+	assert_int_equal(b.bind[0].orig, A("9.10.11.12"));
+	assert_int_equal(b.bind[1].orig, A("9.10.11.13"));
+	assert_int_equal(b.bind[1].coa, A("10.15.20.25"));
+	assert_int_equal(b.bind[2].orig, A("9.10.11.14"));
+	assert_int_equal(b.bind[2].coa, A("10.15.20.26"));
+	hmmpd_body_free(&b);
+}
+
+static const struct {
+	const char *body;
+	const char *reason;	/* expected substring */
+} seed_bad[] = {
+	{ "Original-IP-Addr: 9.10.11.12", "line 1: Original-IP-Addr without New-IP-Addr" },
+	{ "New-IP-Addr: 10.15.20.25", "line 1: New-IP-Addr without Original-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11.12\r\nOriginal-IP-Addr: 9.10.11.13\r\nNew-IP-Addr: 10.1.1.1",
+	  "line 1: Original-IP-Addr without New-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11.12\nBind 1.1.1.1 to 2.2.2.2",
+	  "line 1: Original-IP-Addr without New-IP-Addr" },
+	{ "Original-IP-Addr 9.10.11.12\nNew-IP-Addr: 10.15.20.25", "line 1: expected ':' after Original-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr 10.15.20.25", "line 2: expected ':' after New-IP-Addr" },
+	{ "Original-IP-Addr:\n9.10.11.12\nNew-IP-Addr: 10.15.20.25", "line 1: bad Original-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11\nNew-IP-Addr: 10.15.20.25", "line 1: bad Original-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr: 10.15.20.256", "line 2: bad New-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr: 10.15.20.25;x", "line 2: bad New-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr:", "line 2: bad New-IP-Addr" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr: 9.10.11.12", "line 2: new address equals the original" },
+	{ "Original-IP-Addr: 127.0.0.1\nNew-IP-Addr: 10.15.20.25", "line 2: original address not unicast" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr: 224.0.0.1", "line 2: new address not unicast" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr: 10.15.20.25\nOriginal-IP-Addr: 9.10.11.12\nNew-IP-Addr: 10.15.20.26",
+	  "binding 2: original address bound twice" },
+	{ "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr: 10.15.20.25\n.\n.", "line 3: expected Original-IP-Addr, New-IP-Addr or Bind" },
+	{ "Orig-IP-Addr: 9.10.11.12", "line 1: expected Original-IP-Addr" },
+	{ "Content-Type: application/binding", "line 1: expected Original-IP-Addr" },
+	{ "Bind: 9.10.11.12 to 10.15.20.25", "line 1: expected Original-IP-Addr" },
+	{ "Bind 9.10.11.12 10.15.20.25", "line 1: expected 'Bind <address 1> to <address 2>'" },
+	{ "Bind 9.10.11.12 to", "line 1: expected 'Bind <address 1> to <address 2>'" },
+	{ "Bind 9.10.11.12 to\n10.15.20.25", "line 1: expected 'Bind <address 1> to <address 2>'" },
+	{ "Bind <9.10.11.12> to <10.15.20.25>", "line 1: bad address 1 of Bind" },
+	{ "Bind 9.10.11.12 to 10.15.20.x", "line 1: bad address 2 of Bind" },
+	{ "Bind 9.10.11.12 into 10.15.20.25", "line 1: expected 'Bind" },
+	{ "Bind 9.10.11.12 to 10.15.20.25 now", "line 1: expected Original-IP-Addr" },
+	{ "\n\n\nBind 0.1.2.3 to 10.15.20.25", "line 4: original address not unicast" },
+	{ "Original-IP-Addr: 9.10.11.12\rNew-IP-Addr: 10.15.20.25", "line 1: invalid character" },
+	{ "Original-IP-Addr: 9.10.11.12\n\xc3\xa9New-IP-Addr: 10.15.20.25", "line 2: invalid character" },
+	{ "  \r\n\t\n", "no binding" },
+};
+
+static const char nul_body[] =
+	"Original-IP-Addr: 9.10.11.12\0\nNew-IP-Addr: 10.15.20.25";
+
+static void test_seed_bad(void **state)
+{
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	size_t i;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	for (i = 0; i < HMMP_ARRAY_SIZE(seed_bad); i++) {
+		if (parse_str("application/binding", seed_bad[i].body, &b,
+			      &err) != 400)
+			fail_msg("case %zu accepted", i);
+		if (!strstr(err.reason, seed_bad[i].reason))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.reason,
+				 seed_bad[i].reason);
+		assert_int_equal(b.nbind, 0);	/* nothing half-parsed */
+		assert_int_equal(b.nconn, 0);
+	}
+	/* a NUL inside the body */
+	assert_int_equal(parse("application/binding", nul_body,
+			       sizeof(nul_body) - 1, &b, &err), 400);
+	assert_string_equal(err.reason, "Bad binding body: line 1: invalid character");
+	assert_int_equal(parse(HMMPD_BODY_TYPE, "Version: 1\0", 11, &b, &err), 400);
+	assert_string_equal(err.reason, "Bad binding body: line 1: invalid character");
+	hmmpd_body_free(&b);
+}
+
+static const char native_ex[] =
+	"Version: 1\r\n"
+	"Bind: 9.10.11.12 to 10.15.20.25; lifetime=300; encap=ipip\r\n"
+	"Conn: 9.10.11.12:40312 203.0.113.7:22\r\n"
+	"Conn: 9.10.11.12:40318 203.0.113.7:443\r\n"
+	"Bind: 172.16.1.5 to 10.15.20.25; lifetime=300; encap=minimal; kind=correspondent\r\n"
+	"Conn: 172.16.1.5:5001 203.0.113.7:5001\r\n";
+
+static void test_native_example(void **state)
+{
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	char out[1024];
+
+	(void)state;
+	hmmpd_body_init(&b);
+	assert_int_equal(parse_str(HMMPD_BODY_TYPE, native_ex, &b, &err), 0);
+	assert_int_equal(b.form, HMMPD_FORM_NATIVE);
+	assert_int_equal(b.nbind, 2);
+	assert_int_equal(b.nconn, 3);
+	assert_int_equal(b.bind[0].orig, A("9.10.11.12"));
+	assert_int_equal(b.bind[0].coa, A("10.15.20.25"));
+	assert_int_equal(b.bind[0].lifetime, 300);
+	assert_int_equal(b.bind[0].encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(b.bind[0].kind, 0);
+	assert_int_equal(b.bind[0].first_conn, 0);
+	assert_int_equal(b.bind[0].nconn, 2);
+	assert_int_equal(b.conn[1].laddr, A("9.10.11.12"));
+	assert_int_equal(b.conn[1].lport, 40318);
+	assert_int_equal(b.conn[1].raddr, A("203.0.113.7"));
+	assert_int_equal(b.conn[1].rport, 443);
+	assert_int_equal(b.bind[1].encap, HMMP_ENCAP_MINIMAL);
+	assert_int_equal(b.bind[1].kind, HMMP_BIND_CORRESPONDENT);
+	assert_int_equal(b.bind[1].first_conn, 2);
+	assert_int_equal(b.bind[1].nconn, 1);
+	/* the builder writes the example back byte for byte */
+	assert_int_equal(hmmpd_body_build(&b, out, sizeof(out), &err),
+			 (int)strlen(native_ex));
+	assert_string_equal(out, native_ex);
+	hmmpd_body_free(&b);
+}
+
+/* Liberal where the grammar says so: case, white space, LF, extensions. */
+static void test_native_liberal(void **state)
+{
+	static const char body[] =
+		"\n"
+		"VERSION :1\n"
+		"X-Future: anything at all; even = this\n"
+		"bind:9.10.11.12   TO\t10.15.20.25 ;LIFETIME = 0010 ;Encap=MINIMAL; x-new ; y=z\n"
+		"cOnN:\t9.10.11.12:1   203.0.113.7:65535   \n"
+		"\n"
+		"Bind: 9.10.11.13 to 10.15.20.25\n"
+		"Bind: 9.10.11.14 to 9.10.11.14; lifetime=0; kind=Router";
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	if (parse_str(HMMPD_BODY_TYPE "; charset=\"us-ascii\"", body, &b, &err))
+		fail_msg("refused: %s", err.reason);
+	assert_int_equal(b.nbind, 3);
+	assert_int_equal(b.bind[0].lifetime, 10);
+	assert_int_equal(b.bind[0].encap, HMMP_ENCAP_MINIMAL);
+	assert_int_equal(b.bind[0].nconn, 1);
+	assert_int_equal(b.conn[0].lport, 1);
+	assert_int_equal(b.conn[0].rport, 65535);
+	/* defaults where the body says nothing */
+	assert_int_equal(b.bind[1].lifetime, 600);
+	assert_int_equal(b.bind[1].encap, HMMP_ENCAP_IPIP);
+	/* a release: home again */
+	assert_int_equal(b.bind[2].lifetime, 0);
+	assert_int_equal(b.bind[2].orig, b.bind[2].coa);
+	assert_int_equal(b.bind[2].kind, HMMP_BIND_ROUTER);
+	hmmpd_body_free(&b);
+}
+
+static const struct {
+	const char *body;
+	const char *reason;
+} native_bad[] = {
+	{ "Bind: 9.10.11.12 to 10.15.20.25", "line 1: the body begins with 'Version: 1'" },
+	{ "\r\nConn: 9.10.11.12:1 1.2.3.4:5", "line 2: the body begins with 'Version: 1'" },
+	{ "Version: 1", "no binding" },
+	{ "\r\n\r\n", "no 'Version: 1' line" },
+	{ "Version: 2\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: unsupported version" },
+	{ "Version: 1.0\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: malformed Version" },
+	{ "Version: 1 1\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: malformed Version" },
+	{ "Version:\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: malformed Version" },
+	{ "Version: 99999999999\r\n", "line 1: malformed Version" },
+	{ "Version: 1\r\nVersion: 1\r\n", "line 2: Version given twice" },
+	{ "Version 1\r\n", "line 1: expected 'Name: value'" },
+	{ ": 1\r\n", "line 1: expected 'Name: value'" },
+	{ " Version: 1\r\n", "line 1: begins with white space" },
+	{ "Version: 1\r\n\tBind: 9.10.11.12 to 10.15.20.25", "line 2: begins with white space" },
+	{ "Version: 1\r\nBind: 9.10.11.12 10.15.20.25", "line 2: expected '<original> to <new>'" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to", "line 2: expected '<original> to <new>'" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to ", "line 2: expected '<original> to <new>'" },
+	{ "Version: 1\r\nBind: 9.10.11.12to 10.15.20.25", "line 2: bad original address" },
+	{ "Version: 1\r\nBind: ", "line 2: bad original address" },
+	{ "Version: 1\r\nBind: 9.10.11.012 to 10.15.20.25", "line 2: bad original address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25.1", "line 2: bad new address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25 lifetime=5", "line 2: expected ';' before a parameter" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25;", "line 2: malformed parameter" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; =5", "line 2: malformed parameter" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; lifetime=", "line 2: malformed parameter" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; lifetime=\"5\"", "line 2: malformed parameter" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; x=a,b", "line 2: malformed parameter" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; lifetime", "line 2: bad lifetime" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; lifetime=-1", "line 2: bad lifetime" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; lifetime=4294967296", "line 2: bad lifetime" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; lifetime=1; lifetime=2", "line 2: lifetime given twice" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; encap=gre", "line 2: bad encap" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; encap", "line 2: bad encap" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; encap=ipipipipipipipipipip", "line 2: bad encap" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; encap=ipip; encap=ipip", "line 2: encap given twice" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=mobile", "line 2: bad kind" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=any", "line 2: bad kind" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=router; kind=router", "line 2: kind given twice" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 9.10.11.12", "line 2: new address equals the original" },
+	{ "Version: 1\r\nBind: 0.0.0.0 to 10.15.20.25", "line 2: original address not unicast" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 255.255.255.255", "line 2: new address not unicast" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 240.0.0.1", "line 2: new address not unicast" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nBind: 9.10.11.12 to 10.15.20.26",
+	  "binding 2: original address bound twice" },
+	{ "Version: 1\r\nConn: 9.10.11.12:1 203.0.113.7:22", "line 2: Conn before any Bind" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1", "line 3: expected '<local addr:port> <remote addr:port>'" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12 203.0.113.7:22", "line 3: bad local endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:0 203.0.113.7:22", "line 3: bad local endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:65536 203.0.113.7:22", "line 3: bad local endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12: 203.0.113.7:22", "line 3: bad local endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: :1 203.0.113.7:22", "line 3: bad local endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:x", "line 3: bad remote endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22 9", "line 3: bad remote endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22;x", "line 3: bad remote endpoint" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.13:1 203.0.113.7:22",
+	  "line 3: connection not from the binding's original address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 127.0.0.1:22",
+	  "line 3: correspondent address not unicast" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22\r\nConn: 9.10.11.12:1 203.0.113.7:22",
+	  "binding 1: connection listed twice" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1\t\r\n", "line 3: expected '<local" },
+	{ "Version: 1\rBind: 9.10.11.12 to 10.15.20.25", "line 1: invalid character" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\x7f", "line 2: invalid character" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\x1b", "line 2: invalid character" },
+	{ "Original-IP-Addr: 9.10.11.12\r\nNew-IP-Addr:10.15.20.25\r\n", "line 1: the body begins with" },
+};
+
+static void test_native_bad(void **state)
+{
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	size_t i;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	for (i = 0; i < HMMP_ARRAY_SIZE(native_bad); i++) {
+		if (parse_str(HMMPD_BODY_TYPE, native_bad[i].body, &b, &err) != 400)
+			fail_msg("case %zu accepted: %s", i, native_bad[i].body);
+		if (!strstr(err.reason, native_bad[i].reason))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.reason,
+				 native_bad[i].reason);
+		assert_non_null(strstr(err.reason, "Bad binding body: "));
+		assert_int_equal(b.nbind, 0);
+		assert_int_equal(b.nconn, 0);
+	}
+	hmmpd_body_free(&b);
+}
+
+static void test_content_type(void **state)
+{
+	static const char *const unsupported[] = {
+		"application/sdp", "application/binding-x", "text/html",
+		"application/vnd.hmmp.bindings", "multipart/mixed; boundary=x",
+		"binding/application", "APPLICATION/X-BINDING",
+	};
+	static const char *const malformed[] = {
+		"", "   ", "application", "application/", "/binding",
+		"application /binding", "application/ binding",
+		"application/binding;", "application/binding; charset",
+		"application/binding; charset=", "application/binding charset=x",
+		"application/binding; charset=\"us-ascii",
+		"application/binding; charset=\"x\\", "application/binding,text/plain",
+		"application/bin\"ding",
+	};
+	static const char *const fine[] = {
+		"application/binding", "APPLICATION/BINDING",
+		"application/binding;charset=us-ascii",
+		"application/binding ; a=b ;c=\"d;e\\\"f\"  ",
+		"\tapplication/binding\t",
+	};
+	static const char f1[] = "Original-IP-Addr: 9.10.11.12\nNew-IP-Addr: 10.15.20.25";
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	size_t i;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	for (i = 0; i < HMMP_ARRAY_SIZE(unsupported); i++) {
+		if (parse_str(unsupported[i], f1, &b, &err) != 415)
+			fail_msg("'%s' not 415", unsupported[i]);
+		assert_string_equal(err.reason, "Unsupported Media Type");
+	}
+	for (i = 0; i < HMMP_ARRAY_SIZE(malformed); i++) {
+		if (parse_str(malformed[i], f1, &b, &err) != 400)
+			fail_msg("'%s' not 400", malformed[i]);
+		assert_string_equal(err.reason, "Malformed Content-Type");
+	}
+	for (i = 0; i < HMMP_ARRAY_SIZE(fine); i++) {
+		if (parse_str(fine[i], f1, &b, &err))
+			fail_msg("'%s' refused: %s", fine[i], err.reason);
+	}
+	assert_int_equal(parse_str(NULL, f1, &b, &err), 400);
+	assert_string_equal(err.reason, "Missing Content-Type");
+	/* the media type is judged before the body */
+	assert_int_equal(parse_str("image/png", "", &b, &err), 415);
+	assert_int_equal(parse_str(HMMPD_BODY_TYPE, "", &b, &err), 400);
+	assert_string_equal(err.reason, "Empty binding body");
+	assert_int_equal(hmmpd_body_parse(HMMPD_BODY_TYPE, NULL, 5, &defs, &b,
+					  &err), 400);
+	hmmpd_body_free(&b);
+}
+
+static void test_limits(void **state)
+{
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	size_t cap = HMMPD_BODY_MAX_LEN + 4096, len;
+	char *big = malloc(cap);
+	int i;
+
+	(void)state;
+	assert_non_null(big);
+	hmmpd_body_init(&b);
+
+	/* HMMPD_BODY_MAX_BINDINGS bindings pass, one more does not */
+	len = (size_t)snprintf(big, cap, "Version: 1\r\n");
+	for (i = 0; i < HMMPD_BODY_MAX_BINDINGS; i++)
+		len += (size_t)snprintf(big + len, cap - len,
+					"Bind: 10.0.%d.1 to 192.0.2.1\r\n", i);
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, len, &b, &err), 0);
+	assert_int_equal(b.nbind, HMMPD_BODY_MAX_BINDINGS);
+	len += (size_t)snprintf(big + len, cap - len, "Bind: 10.1.0.1 to 192.0.2.1\r\n");
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, len, &b, &err), 400);
+	assert_non_null(strstr(err.reason, "line 34: more than 32 bindings"));
+
+	/* the same limit for the seed's forms */
+	len = 0;
+	for (i = 0; i <= HMMPD_BODY_MAX_BINDINGS; i++)
+		len += (size_t)snprintf(big + len, cap - len,
+					"Bind 10.0.%d.1 to 192.0.2.1\n", i);
+	assert_int_equal(parse("text/plain", big, len, &b, &err), 400);
+	assert_non_null(strstr(err.reason, "line 33: more than 32 bindings"));
+
+	/* HMMPD_BODY_MAX_CONNS connections pass, one more does not */
+	len = (size_t)snprintf(big, cap, "Version: 1\nBind: 10.0.0.1 to 192.0.2.1\n");
+	for (i = 0; i < HMMPD_BODY_MAX_CONNS; i++)
+		len += (size_t)snprintf(big + len, cap - len,
+					"Conn: 10.0.0.1:%d 203.0.113.1:80\n",
+					1000 + i);
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, len, &b, &err), 0);
+	assert_int_equal(b.nconn, HMMPD_BODY_MAX_CONNS);
+	assert_int_equal(b.bind[0].nconn, HMMPD_BODY_MAX_CONNS);
+	len += (size_t)snprintf(big + len, cap - len, "Conn: 10.0.0.1:9 203.0.113.1:80\n");
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, len, &b, &err), 400);
+	assert_non_null(strstr(err.reason, "line 1027: more than 1024 connections"));
+
+	/* a line of HMMPD_BODY_MAX_LINE bytes passes, one byte more not */
+	len = (size_t)snprintf(big, cap, "Version: 1\nBind: 10.0.0.1 to 192.0.2.1\nX-Pad: ");
+	while (len < 39 + HMMPD_BODY_MAX_LINE)
+		big[len++] = 'p';
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, len, &b, &err), 0);
+	big[len++] = 'p';
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, len, &b, &err), 400);
+	assert_non_null(strstr(err.reason, "line 3: longer than 512 bytes"));
+
+	/* more than HMMPD_BODY_MAX_LEN bytes: 413, whatever they are */
+	memset(big, '\n', cap);
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, HMMPD_BODY_MAX_LEN, &b, &err), 400);
+	assert_int_equal(parse(HMMPD_BODY_TYPE, big, HMMPD_BODY_MAX_LEN + 1, &b, &err), 413);
+	assert_int_equal(parse("application/binding", big, HMMPD_BODY_MAX_LEN + 1, &b, &err), 413);
+
+	free(big);
+	hmmpd_body_free(&b);
+}
+
+/* hmmpd_body_check() on bodies put together by hand. */
+static void test_check_rules(void **state)
+{
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	struct hmmpd_tcp t = {
+		.laddr = A("10.0.0.1"), .raddr = A("203.0.113.1"),
+		.lport = 1000, .rport = 80,
+	};
+
+	(void)state;
+	hmmpd_body_init(&b);
+	assert_int_equal(hmmpd_body_add_conn(&b, &t), -1);	/* no binding */
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: no binding");
+
+	assert_int_equal(hmmpd_body_add_bind(&b, A("10.0.0.1"), A("192.0.2.1"),
+					     60, HMMP_ENCAP_IPIP, 0), 0);
+	assert_int_equal(hmmpd_body_add_conn(&b, &t), 0);
+	assert_int_equal(hmmpd_body_check(&b, &err), 0);
+
+	b.bind[0].encap = 0;
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 1: unknown encapsulation");
+	b.bind[0].encap = 3;
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	b.bind[0].encap = HMMP_ENCAP_MINIMAL;
+	b.bind[0].kind = HMMP_BIND_MOBILE;
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 1: unknown kind");
+	b.bind[0].kind = HMMP_BIND_ROUTER;
+	assert_int_equal(hmmpd_body_check(&b, &err), 0);
+
+	b.conn[0].lport = 0;
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 1: connection with port 0");
+	b.conn[0].lport = 1000;
+	b.conn[0].raddr = A("224.1.1.1");
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	b.conn[0].raddr = A("203.0.113.1");
+
+	b.bind[0].nconn = 2;		/* a range past the array */
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 1: connections out of order");
+	b.bind[0].nconn = 0;		/* a connection of nobody */
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: connection outside any binding");
+	b.bind[0].nconn = 1;
+
+	assert_int_equal(hmmpd_body_add_bind(&b, A("10.0.0.2"), A("192.0.2.1"),
+					     60, HMMP_ENCAP_IPIP, 0), 0);
+	b.bind[1].first_conn = 0;
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 2: connections out of order");
+	b.bind[1].first_conn = 1;
+	assert_int_equal(hmmpd_body_check(&b, &err), 0);
+	b.bind[1].coa = b.bind[1].orig;
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 2: new address equals the original");
+	b.bind[1].lifetime = 0;		/* a release */
+	assert_int_equal(hmmpd_body_check(&b, &err), 0);
+
+	/* err may be NULL */
+	b.bind[1].orig = 0;
+	assert_int_equal(hmmpd_body_check(&b, NULL), -1);
+	hmmpd_body_free(&b);
+}
+
+static void test_build(void **state)
+{
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	char buf[256], small[16];
+	struct hmmpd_tcp t = {
+		.laddr = A("9.10.11.12"), .raddr = A("203.0.113.7"),
+		.lport = 40312, .rport = 22,
+	};
+	int n;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	assert_int_equal(hmmpd_body_build(&b, buf, sizeof(buf), &err), -1);
+	assert_string_equal(buf, "");
+	assert_int_equal(hmmpd_body_build(&b, buf, sizeof(buf), NULL), -1);
+
+	hmmpd_body_add_bind(&b, A("9.10.11.12"), A("10.15.20.25"), 10,
+			    HMMP_ENCAP_IPIP, HMMP_BIND_ROUTER);
+	hmmpd_body_add_conn(&b, &t);
+	n = hmmpd_body_build(&b, buf, sizeof(buf), &err);
+	assert_string_equal(buf,
+			    "Version: 1\r\n"
+			    "Bind: 9.10.11.12 to 10.15.20.25; lifetime=10; encap=ipip; kind=router\r\n"
+			    "Conn: 9.10.11.12:40312 203.0.113.7:22\r\n");
+	assert_int_equal(n, (int)strlen(buf));
+
+	/* snprintf-like: the length needed, cut and terminated */
+	assert_int_equal(hmmpd_body_build(&b, small, sizeof(small), &err), n);
+	assert_string_equal(small, "Version: 1\r\nBin");
+	assert_int_equal(hmmpd_body_build(&b, NULL, 0, &err), n);
+	hmmpd_body_free(&b);
+}
+
+static void random_body(struct hmmpd_body *b, unsigned int *seed)
+{
+	unsigned int nb = 1 + (unsigned int)rand_r(seed) % 6, i, k;
+
+	hmmpd_body_init(b);
+	for (i = 0; i < nb; i++) {
+		uint32_t orig = htonl(0x0a000000u | (i << 8) |
+				      (1 + (unsigned int)rand_r(seed) % 250));
+		uint32_t coa = htonl(0xc0000200u | (1 + (unsigned int)rand_r(seed) % 250));
+		uint32_t life = (uint32_t)rand_r(seed) % 4 ? (uint32_t)rand_r(seed) : 0;
+		unsigned int nc = (unsigned int)rand_r(seed) % 5;
+
+		assert_int_equal(hmmpd_body_add_bind(b, orig, coa, life,
+						     1 + (uint8_t)(rand_r(seed) % 2),
+						     (uint8_t)(rand_r(seed) % 2 ? 0 :
+							       1 + 2 * (rand_r(seed) % 2))), 0);
+		for (k = 0; k < nc; k++) {
+			struct hmmpd_tcp t = {
+				.laddr = orig,
+				.raddr = htonl(0xcb007100u | (1 + k)),
+				.lport = (uint16_t)(1 + k * 1000 + (unsigned int)rand_r(seed) % 999),
+				.rport = (uint16_t)(1 + (unsigned int)rand_r(seed) % 65535),
+			};
+
+			assert_int_equal(hmmpd_body_add_conn(b, &t), 0);
+		}
+	}
+}
+
+/* Builder against parser on random bodies: what is built parses back. */
+static void test_roundtrip(void **state)
+{
+	unsigned int seed = 4242;
+	char buf[8192];
+	int round;
+
+	(void)state;
+	for (round = 0; round < 500; round++) {
+		struct hmmpd_body in, out;
+		struct hmmpd_body_err err;
+		unsigned int i;
+		int n;
+
+		random_body(&in, &seed);
+		n = hmmpd_body_build(&in, buf, sizeof(buf), &err);
+		assert_true(n > 0 && n < (int)sizeof(buf));
+		hmmpd_body_init(&out);
+		if (parse(HMMPD_BODY_TYPE, buf, (size_t)n, &out, &err))
+			fail_msg("round %d: %s\n%s", round, err.reason, buf);
+		assert_int_equal(out.nbind, in.nbind);
+		assert_int_equal(out.nconn, in.nconn);
+		for (i = 0; i < in.nbind; i++) {
+			assert_int_equal(out.bind[i].orig, in.bind[i].orig);
+			assert_int_equal(out.bind[i].coa, in.bind[i].coa);
+			assert_int_equal(out.bind[i].lifetime, in.bind[i].lifetime);
+			assert_int_equal(out.bind[i].encap, in.bind[i].encap);
+			assert_int_equal(out.bind[i].kind, in.bind[i].kind);
+			assert_int_equal(out.bind[i].first_conn, in.bind[i].first_conn);
+			assert_int_equal(out.bind[i].nconn, in.bind[i].nconn);
+		}
+		if (in.nconn)
+			assert_memory_equal(out.conn, in.conn,
+					    in.nconn * sizeof(*in.conn));
+		hmmpd_body_free(&in);
+		hmmpd_body_free(&out);
+	}
+}
+
+/*
+ * Every prefix and random corruptions of valid bodies: the parser answers
+ * 0 or 400, never crashes and never reads outside the bytes (valgrind).
+ */
+static void test_truncated_and_mutated(void **state)
+{
+	static const char seed_body[] =
+		"Original-IP-Addr: 9.10.11.12\r\nNew-IP-Addr:10.15.20.25\r\n"
+		"Bind 9.10.11.13 to 10.15.20.25\r\n";
+	unsigned int seed = 99;
+	char buf[sizeof(native_ex)];
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	size_t len;
+	int i, ret;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	for (len = 0; len <= strlen(native_ex); len++) {
+		ret = parse(HMMPD_BODY_TYPE, native_ex, len, &b, &err);
+		assert_true(ret == 0 || ret == 400);
+	}
+	for (len = 0; len <= strlen(seed_body); len++) {
+		ret = parse("application/binding", seed_body, len, &b, &err);
+		assert_true(ret == 0 || ret == 400);
+	}
+	for (i = 0; i < 3000; i++) {
+		int k, flips = 1 + rand_r(&seed) % 4;
+
+		memcpy(buf, native_ex, sizeof(buf));
+		for (k = 0; k < flips; k++)
+			buf[rand_r(&seed) % (int)strlen(native_ex)] =
+				(char)(rand_r(&seed) % 256);
+		ret = parse(i % 2 ? HMMPD_BODY_TYPE : "text/plain", buf,
+			    strlen(native_ex), &b, &err);
+		assert_true(ret == 0 || ret == 400);
+		if (!ret)
+			assert_int_equal(hmmpd_body_check(&b, NULL), 0);
+	}
+	hmmpd_body_free(&b);
+}
+
+static void test_unicast(void **state)
+{
+	(void)state;
+	assert_true(hmmpd_addr_unicast(A("1.0.0.0")));
+	assert_true(hmmpd_addr_unicast(A("9.10.11.12")));
+	assert_true(hmmpd_addr_unicast(A("126.255.255.255")));
+	assert_true(hmmpd_addr_unicast(A("128.0.0.0")));
+	assert_true(hmmpd_addr_unicast(A("169.254.1.1")));
+	assert_true(hmmpd_addr_unicast(A("223.255.255.255")));
+	assert_false(hmmpd_addr_unicast(A("0.0.0.0")));
+	assert_false(hmmpd_addr_unicast(A("0.255.255.255")));
+	assert_false(hmmpd_addr_unicast(A("127.0.0.1")));
+	assert_false(hmmpd_addr_unicast(A("224.0.0.0")));
+	assert_false(hmmpd_addr_unicast(A("239.1.1.1")));
+	assert_false(hmmpd_addr_unicast(A("240.0.0.1")));
+	assert_false(hmmpd_addr_unicast(A("255.255.255.255")));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_f1),
+		cmocka_unit_test(test_seed_variants),
+		cmocka_unit_test(test_seed_several),
+		cmocka_unit_test(test_seed_bad),
+		cmocka_unit_test(test_native_example),
+		cmocka_unit_test(test_native_liberal),
+		cmocka_unit_test(test_native_bad),
+		cmocka_unit_test(test_content_type),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_check_rules),
+		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_truncated_and_mutated),
+		cmocka_unit_test(test_unicast),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
