@@ -20,35 +20,6 @@
 #include "encap.h"
 #include "compat.h"
 
-/* The window scale option of a SYN, or -1. */
-static s8 hmmp_tcp_wscale(const struct sk_buff *skb, unsigned int off,
-			  unsigned int optlen)
-{
-	u8 buf[40];
-	const u8 *p;
-	unsigned int i = 0;
-
-	p = skb_header_pointer(skb, off, optlen, buf);
-	if (!p)
-		return -1;
-	while (i < optlen) {
-		u8 kind = p[i];
-
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= optlen || p[i + 1] < 2 || i + p[i + 1] > optlen)
-			break;
-		if (kind == TCPOPT_WINDOW && p[i + 1] == TCPOLEN_WINDOW)
-			return min_t(u8, p[i + 2], TCP_MAX_WSCALE);
-		i += p[i + 1];
-	}
-	return -1;
-}
-
 int hmmp_tcp_parse(const struct sk_buff *skb, struct hmmp_tcp_seg *seg)
 {
 	struct iphdr _iph;
@@ -82,12 +53,9 @@ int hmmp_tcp_parse(const struct sk_buff *skb, struct hmmp_tcp_seg *seg)
 	seg->dport = th->dest;
 	seg->seq = ntohl(th->seq);
 	seg->ack = ntohl(th->ack_seq);
-	seg->win = ntohs(th->window);
 	seg->len = skb->len - ihl - thl;
 	seg->flags = (th->fin ? HMMP_TCP_FIN : 0) | (th->syn ? HMMP_TCP_SYN : 0) |
 		     (th->rst ? HMMP_TCP_RST : 0) | (th->ack ? HMMP_TCP_ACK : 0);
-	seg->wscale = th->syn ? hmmp_tcp_wscale(skb, ihl + sizeof(*th),
-						thl - sizeof(*th)) : -1;
 	seg->segs = skb_is_gso(skb) ? max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1;
 	return 0;
 }

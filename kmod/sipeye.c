@@ -134,11 +134,9 @@ static void hmmp_conn_start(struct hmmp_sipeye *t, struct hmmp_conn *c,
 	c->fin_sent = 0;
 	c->fin_acked = 0;
 	c->end_valid = 0;
-	c->wscale[0] = -1;
-	c->wscale[1] = -1;
-	c->maxwin[0] = 0;
-	c->maxwin[1] = 0;
+	c->ack_valid = false;
 	c->created = now;
+	c->last_seen = now;
 	c->pkts[0] = 0;
 	c->pkts[1] = 0;
 	c->bytes[0] = 0;
@@ -162,45 +160,41 @@ static int hmmp_opener_dir(const struct hmmp_conn *c)
 
 /*
  * A RST this host sends is always genuine. A received one is believed only
- * when its sequence number lies in the window this host offered, counting
- * back from the highest sequence number seen from the peer (RFC 5961 makes
- * TCP itself stricter still): a blind or stale RST must not make SIP_EYE
- * forget a connection that TCP keeps.
+ * when its sequence number lies between the last ACK this host sent (less
+ * one, for the closing states) and the highest sequence number seen from
+ * the peer: where TCP's own check (RFC 5961: exactly rcv_nxt) can be. A
+ * blind or stale RST, which TCP answers with a challenge ACK, must not make
+ * SIP_EYE forget a connection that TCP keeps.
  */
 static bool hmmp_rst_acceptable(const struct hmmp_conn *c, enum hmmp_dir dir,
 				const struct hmmp_tcp_seg *s)
 {
-	u32 win;
-
-	if (dir == HMMP_DIR_OUT || !(c->end_valid & BIT(HMMP_DIR_IN)))
+	if (dir == HMMP_DIR_OUT)
 		return true;
-	win = max_t(u32, c->maxwin[HMMP_DIR_OUT], 1);
-	return !after(s->seq, c->end[HMMP_DIR_IN]) &&
-	       !before(s->seq, c->end[HMMP_DIR_IN] - win);
+	if (!c->ack_valid)	/* the answer to our SYN must ACK it */
+		return c->opener != HMMP_OPENER_LOCAL ||
+		       ((s->flags & HMMP_TCP_ACK) && s->ack == c->cl_id + 1);
+	return !before(s->seq, c->ack_sent - 1) &&
+	       (!(c->end_valid & BIT(HMMP_DIR_IN)) ||
+		!after(s->seq, c->end[HMMP_DIR_IN]));
 }
 
-/* Sequence-space bookkeeping: end of data, FIN position, largest window. */
+/* Sequence-space bookkeeping: end of data each way, our last ACK. */
 static void hmmp_conn_account(struct hmmp_conn *c, enum hmmp_dir dir,
 			      const struct hmmp_tcp_seg *s)
 {
 	u32 end = s->seq + s->len + !!(s->flags & HMMP_TCP_SYN) +
 		  !!(s->flags & HMMP_TCP_FIN);
-	u32 win;
 
 	if (!(c->end_valid & BIT(dir)) || after(end, c->end[dir])) {
 		c->end[dir] = end;
 		c->end_valid |= BIT(dir);
 	}
-	if (s->flags & HMMP_TCP_SYN) {
-		c->wscale[dir] = s->wscale;
-		win = s->win;		/* never scaled in a SYN */
-	} else {
-		/* Scaling holds only when both sides offered it. */
-		win = s->win;
-		if (c->wscale[dir] >= 0 && c->wscale[!dir] >= 0)
-			win <<= min_t(u8, c->wscale[dir], 14);
+	if (dir == HMMP_DIR_OUT && (s->flags & HMMP_TCP_ACK) &&
+	    (!c->ack_valid || after(s->ack, c->ack_sent))) {
+		c->ack_sent = s->ack;
+		c->ack_valid = true;
 	}
-	c->maxwin[dir] = max(c->maxwin[dir], win);
 }
 
 /*

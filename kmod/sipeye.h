@@ -43,8 +43,6 @@ struct hmmp_tcp_seg {
 	u32 seq;
 	u32 ack;
 	u32 len;	/* payload bytes */
-	u16 win;	/* raw window field */
-	s8 wscale;	/* window scale option of a SYN, -1 if absent */
 	u8 flags;	/* HMMP_TCP_* */
 	u16 segs;	/* segments this skb stands for (GSO/GRO), >= 1 */
 };
@@ -67,11 +65,11 @@ struct hmmp_conn {
 	u8 fin_sent;		/* BIT(dir) once that side sent a FIN */
 	u8 fin_acked;		/* BIT(dir) once that side's FIN was ACKed */
 	u8 end_valid;		/* BIT(dir) once end[dir] is known */
+	bool ack_valid;		/* once this host has sent an ACK */
 	bool unlinked;
-	s8 wscale[2];
 	u32 end[2];		/* next sequence number after data sent */
 	u32 fin_seq[2];		/* sequence number of each side's FIN */
-	u32 maxwin[2];		/* largest scaled window each side offered */
+	u32 ack_sent;		/* the last ACK number this host sent */
 	unsigned long created;
 	unsigned long last_seen;
 	unsigned long expires;

@@ -62,12 +62,11 @@ static void st_exit(struct kunit *test)
 }
 
 /* One segment of the connection L:lport <-> R:80 in @dir. */
-static void seg_win(struct st_ctx *c, enum hmmp_dir dir, u8 flags, u32 seq,
-		    u32 ack, u32 len, u16 win)
+static void seg(struct st_ctx *c, enum hmmp_dir dir, u8 flags, u32 seq,
+		u32 ack, u32 len)
 {
 	struct hmmp_tcp_seg s = {
-		.seq = seq, .ack = ack, .len = len, .flags = flags,
-		.win = win, .wscale = -1, .segs = 1,
+		.seq = seq, .ack = ack, .len = len, .flags = flags, .segs = 1,
 	};
 
 	if (dir == HMMP_DIR_OUT) {
@@ -84,12 +83,6 @@ static void seg_win(struct st_ctx *c, enum hmmp_dir dir, u8 flags, u32 seq,
 	rcu_read_lock();
 	hmmp_sipeye_track(&c->t, dir, &s, c->now);
 	rcu_read_unlock();
-}
-
-static void seg(struct st_ctx *c, enum hmmp_dir dir, u8 flags, u32 seq,
-		u32 ack, u32 len)
-{
-	seg_win(c, dir, flags, seq, ack, len, 65535);
 }
 
 #define OUT HMMP_DIR_OUT
@@ -366,14 +359,16 @@ static void sipeye_rst_remote_window(struct kunit *test)
 {
 	struct st_ctx *c = test->priv;
 
-	open_active(c);
-	seg_win(c, OUT, A, 1001, 5001, 0, 20000);	/* we offer <= 65535 */
+	open_active(c);				/* we ACKed 5001 */
 	seg(c, IN, A, 5001, 1001, 200);		/* peer's next seq: 5201 */
 	seg(c, IN, R, 5201 + 10, 0, 0);		/* beyond: blind */
 	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_ESTABLISHED);
-	seg(c, IN, R, 5201 - 70000, 0, 0);	/* behind the window: stale */
+	seg(c, IN, R, 5001 - 1000, 0, 0);	/* behind our ACK: stale */
 	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_ESTABLISHED);
-	KUNIT_EXPECT_EQ(test, st_stats(c).sum.rst_ignored, 2ull);
+	seg(c, OUT, A, 1001, 5201, 0);		/* we ACK everything */
+	seg(c, IN, R, 5101, 0, 0);		/* in the window, behind: stale */
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, st_stats(c).sum.rst_ignored, 3ull);
 	KUNIT_EXPECT_EQ(test, c->events[HMMP_SIPEYE_EV_CLOSED], 0);
 	seg(c, IN, R, 5201, 0, 0);		/* exactly rcv_nxt */
 	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_DISCONNECT);
@@ -383,12 +378,43 @@ static void sipeye_rst_remote_window(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->events[HMMP_SIPEYE_EV_CLOSED], 1);
 }
 
+/* Delayed ACK: data arrived after our last ACK; its end is rcv_nxt. */
+static void sipeye_rst_after_unacked_data(struct kunit *test)
+{
+	struct st_ctx *c = test->priv;
+
+	open_active(c);
+	seg(c, IN, A, 5001, 1001, 100);
+	seg(c, IN, A, 5101, 1001, 100);
+	seg(c, IN, R, 5201, 0, 0);
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_DISCONNECT);
+}
+
+/* The new event carries sane times: idle never exceeds age. */
+static void sipeye_event_times(struct kunit *test)
+{
+	struct st_ctx *c = test->priv;
+	struct hmmp_conn_info ci;
+
+	seg(c, OUT, S, 1000, 0, 0);
+	KUNIT_ASSERT_TRUE(test, st_get(c, &ci));
+	KUNIT_EXPECT_EQ(test, ci.idle_ms, 0ull);
+	KUNIT_EXPECT_EQ(test, ci.age_ms, 0ull);
+	c->now += HZ;
+	KUNIT_ASSERT_TRUE(test, st_get(c, &ci));
+	KUNIT_EXPECT_LE(test, ci.idle_ms, ci.age_ms);
+	KUNIT_EXPECT_EQ(test, ci.age_ms, 1000ull);
+}
+
 /* Connection refused: RST-ACK answers our SYN. */
 static void sipeye_rst_refused(struct kunit *test)
 {
 	struct st_ctx *c = test->priv;
 
 	seg(c, OUT, S, 1000, 0, 0);
+	seg(c, IN, R, 0, 0, 0);		/* no ACK of our SYN: TCP ignores it */
+	seg(c, IN, R | A, 0, 77, 0);	/* ACKs something else: ignored */
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_SETUP_REQ);
 	seg(c, IN, R | A, 0, 1001, 0);
 	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_DISCONNECT);
 	KUNIT_EXPECT_EQ(test, c->reason, HMMP_REASON_RESET);
@@ -534,7 +560,7 @@ static void sipeye_handoff(struct kunit *test)
 	struct st_ctx *c = test->priv;
 	struct hmmp_tcp_seg s = {
 		.saddr = L2_ADDR, .daddr = R_ADDR, .sport = cpu_to_be16(1),
-		.dport = R_PORT, .seq = 1, .flags = S, .wscale = -1, .segs = 1,
+		.dport = R_PORT, .seq = 1, .flags = S, .segs = 1,
 	};
 	struct hmmp_conn_info ci;
 
@@ -588,7 +614,7 @@ static void sipeye_gso_counts(struct kunit *test)
 	struct hmmp_tcp_seg s = {
 		.saddr = L_ADDR, .daddr = R_ADDR, .sport = L_PORT,
 		.dport = R_PORT, .seq = 1001, .ack = 5001, .flags = A,
-		.len = 64000, .wscale = -1, .segs = 44,
+		.len = 64000, .segs = 44,
 	};
 	struct hmmp_conn_info ci;
 
@@ -812,6 +838,8 @@ static struct kunit_case hmmp_sipeye_cases[] = {
 	KUNIT_CASE(sipeye_out_of_order),
 	KUNIT_CASE(sipeye_rst_local),
 	KUNIT_CASE(sipeye_rst_remote_window),
+	KUNIT_CASE(sipeye_rst_after_unacked_data),
+	KUNIT_CASE(sipeye_event_times),
 	KUNIT_CASE(sipeye_rst_refused),
 	KUNIT_CASE(sipeye_unknown_rst),
 	KUNIT_CASE(sipeye_port_reuse),
