@@ -264,7 +264,12 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
 		this_cpu_inc(dp->pmtu_sent);
 		ip_rt_put(rt);
-		return NF_DROP;
+		/* Consumed, not dropped: NF_DROP would fail a local sender's
+		 * sendmsg() with EPERM, where a tunnel device accepts the
+		 * packet and lets ICMP tell.
+		 */
+		kfree_skb(skb);
+		return NF_STOLEN;
 	}
 
 	if (b->encap == HMMP_ENCAP_MINIMAL && skb_is_gso(skb)) {

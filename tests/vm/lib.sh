@@ -590,6 +590,7 @@ hmmp_workdir() {
 	cleanup_push rm -rf "$W"
 }
 
+# shellcheck disable=SC2034 # SESS and MON are for the scenarios
 declare -gA SESS=() MON=()
 
 # tcp_session NAME NS ARGS...: 'tcp.py session ARGS' in NS, its output in
@@ -626,6 +627,7 @@ hmmp_monitor() {
 	local name=$1 ns=$2 j=${3:-}
 	# shellcheck disable=SC2086 # $j is empty or -j
 	spawn_to "$W/mon-$name" "$ns" hmmpctl $j monitor
+	# shellcheck disable=SC2034 # for the scenarios
 	MON[$name]=$SPAWNED
 	# Nothing has current address 203.0.113.254: nothing moves.
 	wait_until 10 eval "ip netns exec '$ns' hmmpctl handoff from 203.0.113.254 to 203.0.113.253 >/dev/null; \

@@ -32,7 +32,8 @@ SIP_EYE scenarios 1x-*.sh).
       send N bytes (or for S seconds), at most BPS bytes per second, while
       reading the echo and checking it byte for byte; then shut down the
       sending side, read the rest and check the totals. --progress writes
-      the bytes received so far to FILE twice a second.
+      the bytes received so far to FILE twice a second. SIGUSR1: stop
+      sending now (then finish as above).
   tcp.py rst IFACE SRC SPORT DST DPORT OFFSET [--ack]
       inject a RST into the connection SRC:SPORT -> DST:DPORT, as if
       SRC sent it, straight onto IFACE (AF_PACKET: the sending host's IP
@@ -212,12 +213,14 @@ def bulk(a):
     say("bulk: connected %s", endpoints(c))
     sent = [0]
     err = []
+    stop = []
+    signal.signal(signal.SIGUSR1, lambda s, f: stop.append(1))
     t0 = time.monotonic()
 
     def sender():
         try:
             chunk = 16384
-            while True:
+            while not stop:
                 el = time.monotonic() - t0
                 if a.bytes is not None:
                     if sent[0] >= a.bytes:
@@ -326,10 +329,10 @@ def csum(data):
 
 
 def rst(a):
-    eth_p_ip = 0x0800
+    eth_p_all = 0x0003      # outgoing frames reach ETH_P_ALL taps only
     src, dst = socket.inet_aton(a.src), socket.inet_aton(a.dst)
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(eth_p_ip))
-    s.bind((a.iface, eth_p_ip))
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(eth_p_all))
+    s.bind((a.iface, eth_p_all))
     s.settimeout(0.5)
     say("rst: listening on %s for %s:%d -> %s:%d", a.iface, a.src, a.sport,
         a.dst, a.dport)
@@ -344,7 +347,7 @@ def rst(a):
             if time.monotonic() > deadline:
                 sys.exit("tcp.py rst: no segment of that connection on %s" % a.iface)
             continue
-        if len(f) < 14 + 40 or f[14] >> 4 != 4 or f[14 + 9] != 6:
+        if len(f) < 14 + 40 or f[12:14] != b"\x08\x00" or f[14] >> 4 != 4 or f[14 + 9] != 6:
             continue
         ihl = (f[14] & 15) * 4
         ip = f[14:]
