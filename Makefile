@@ -43,7 +43,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps kmod userspace unit-tests test test-unit test-kunit test-vm \
-	lint demo install clean
+	lint demo bench install clean
 .DEFAULT_GOAL := all
 
 all: kmod userspace
@@ -106,6 +106,11 @@ test-vm: deps all
 
 demo: deps all
 	@tests/vm/run -k $(lastword $(KVERS)) --demo
+
+# Throughput through hmmp's tunnels beside plain routing and Linux's ipip
+# device, in the VM; figures only, not a test.
+bench: deps all
+	@tests/vm/bench/run $(if $(KVER),-k $(KVER))
 
 lint: deps
 	@scripts/lint $(lastword $(KVERS))

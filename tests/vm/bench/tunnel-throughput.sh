@@ -31,62 +31,19 @@
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
 
-ORIG=192.0.2.10
-COA=203.0.113.10
-CN=198.51.100.10
+# shellcheck source=../topo-move.sh
+. "$REPO/tests/vm/topo-move.sh"
 SECS=${HMMP_BENCH_SECS:-5}
 declare -A MBPS=() RETR=()
 
-setup_topology() {
-	netns_add m
-	netns_add r1
-	netns_add r2
-	netns_add sw
-	netns_add cn
-	veth_pair "$m" m1 "$r1" a1
-	veth_pair "$m" m2 "$r2" a2
-	veth_pair "$r1" c1 "$sw" s1
-	veth_pair "$r2" c2 "$sw" s2
-	veth_pair "$cn" e0 "$sw" s3
-	must ip -n "$sw" link add br0 type bridge
-	must ip -n "$sw" link set br0 up
-	for i in s1 s2 s3; do must ip -n "$sw" link set "$i" master br0; done
-	addr_add "$m" m1 $ORIG/24
-	addr_add "$r1" a1 192.0.2.1/24
-	addr_add "$r2" a2 203.0.113.1/24
-	addr_add "$r1" c1 198.51.100.1/24
-	addr_add "$r2" c2 198.51.100.2/24
-	addr_add "$cn" e0 $CN/24
-	must ip -n "$m" route add default via 192.0.2.1
-	must ip -n "$r1" route add 203.0.113.0/24 via 198.51.100.2
-	must ip -n "$r2" route add 192.0.2.0/24 via 198.51.100.1
-	must ip -n "$cn" route add 192.0.2.0/24 via 198.51.100.1
-	must ip -n "$cn" route add 203.0.113.0/24 via 198.51.100.2
-	for r in "$r1" "$r2"; do
-		must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-	done
-	must ip netns exec "$m" ping -c 1 -W 5 $CN
-}
-
-move_mobile() {
-	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_ignore=1
-	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_announce=2
-	must ip -n "$m" addr add $ORIG/32 dev lo
-	addr_add "$m" m2 $COA/24
-	must ip -n "$m" route replace default via 203.0.113.1 dev m2
-	must ip -n "$m" addr del $ORIG/24 dev m1
-	must ip -n "$m" link set m1 down
-}
 
 # bind ENCAP: the bindings of m and cn, with ENCAP. (Deleted and added:
 # 'hmmpctl binding replace' is refused by the genetlink core, see 22-*.sh.)
 bind() {
 	run ip netns exec "$m" hmmpctl binding del $ORIG peer $CN kind mobile
 	run ip netns exec "$cn" hmmpctl binding del $ORIG peer $CN kind correspondent
-	check "m: mobile binding ($1)" in_ns "$m" hmmpctl binding add $ORIG coa $COA \
-		peer $CN kind mobile encap "$1"
-	check "cn: correspondent binding ($1)" in_ns "$cn" hmmpctl binding add $ORIG coa $COA \
-		peer $CN kind correspondent encap "$1"
+	bind_mobile "$1"
+	bind_correspondent "$1"
 }
 
 # iperf NAME SRC [-R]: iperf3 from m (bound to SRC) to cn for $SECS s;
@@ -120,8 +77,6 @@ case_setup() {
 	check "insmod hmmp.ko" hmmp_load || fatal "cannot load hmmp.ko"
 	setup_topology
 	move_mobile
-	check "roles: m mobile" in_ns "$m" hmmpctl config set roles mobile
-	check "roles: cn correspondent" in_ns "$cn" hmmpctl config set roles correspondent
 	spawn_to "$W/iperf-s" "$cn" iperf3 -s -B $CN -p 5201
 	wait_until 10 in_ns_quiet "$cn" ss -Htln "src $CN:5201" || fatal "iperf3 server did not start"
 }
