@@ -761,6 +761,11 @@ static struct genl_family hmmp_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = hmmp_nl_ops,
 	.n_ops = ARRAY_SIZE(hmmp_nl_ops),
+	/* Our requests carry NLM_F_CREATE/NLM_F_REPLACE (binding replace),
+	 * which genetlink refuses as reserved for commands at or above
+	 * resv_start_op; attributes stay strictly validated (.validate 0).
+	 */
+	.resv_start_op = HMMP_CMD_BINDING_FLUSH + 1,
 	.mcgrps = hmmp_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(hmmp_nl_mcgrps),
 };
