@@ -161,7 +161,7 @@ static int hmmp_opener_dir(const struct hmmp_conn *c)
 /*
  * A RST this host sends is always genuine. A received one is believed only
  * when its sequence number lies between the last ACK this host sent (less
- * one, for the closing states) and the highest sequence number seen from
+ * one once the peer sent its FIN) and the highest sequence number seen from
  * the peer: where TCP's own check (RFC 5961: exactly rcv_nxt) can be. A
  * blind or stale RST, which TCP answers with a challenge ACK, must not make
  * SIP_EYE forget a connection that TCP keeps.
@@ -169,12 +169,18 @@ static int hmmp_opener_dir(const struct hmmp_conn *c)
 static bool hmmp_rst_acceptable(const struct hmmp_conn *c, enum hmmp_dir dir,
 				const struct hmmp_tcp_seg *s)
 {
+	u32 low;
+
 	if (dir == HMMP_DIR_OUT)
 		return true;
 	if (!c->ack_valid)	/* the answer to our SYN must ACK it */
 		return c->opener != HMMP_OPENER_LOCAL ||
 		       ((s->flags & HMMP_TCP_ACK) && s->ack == c->cl_id + 1);
-	return !before(s->seq, c->ack_sent - 1) &&
+	/* One less only once the peer has closed (Linux's tcp_reset_check():
+	 * CLOSE_WAIT, LAST_ACK, CLOSING).
+	 */
+	low = c->ack_sent - !!(c->fin_sent & BIT(HMMP_DIR_IN));
+	return !before(s->seq, low) &&
 	       (!(c->end_valid & BIT(HMMP_DIR_IN)) ||
 		!after(s->seq, c->end[HMMP_DIR_IN]));
 }

@@ -982,6 +982,44 @@ static void test_challenge_and_retry(void **state)
 	assert_int_equal(o.cseq, 2);
 }
 
+/* A chosen source address: in the packets, and kept by a retry. */
+static void test_request_from_source(void **state)
+{
+	struct fix *f = *state;
+	struct sip_config cfg = { .addr = 0 };
+	struct server sv = { .www = "Digest realm=\"hmmp\", nonce=\"n\"" };
+	struct outcome o = { 0 };
+	char uri[64];
+	struct sip_request rq = { .method = "INFO", .uri = uri,
+				  .src = htonl(0x7f000002) };
+	struct sip *c = NULL;
+	enum sip_transport tp;
+
+	/* bound to any address, as the daemon is */
+	assert_int_equal(sip_new(f->ev, &cfg, &c), 0);
+	o.retry.headers = "Authorization: Digest username=\"u\", realm=\"hmmp\", "
+			  "nonce=\"n\", uri=\"sip:b@127.0.0.1\", response=\"00\"";
+	sip_set_request_handler(f->b, on_request, &sv);
+	for (tp = SIP_TP_UDP; tp <= SIP_TP_TCP; tp++) {
+		memset(&o, 0, sizeof(o));
+		o.retry.headers = "Authorization: Digest username=\"u\", realm=\"hmmp\", "
+				  "nonce=\"n\", uri=\"sip:b@127.0.0.1\", response=\"00\"";
+		sv.calls = 0;
+		rq.transport = tp;
+		snprintf(uri, sizeof(uri), "sip:b@127.0.0.1:%u", sip_port(f->b, tp));
+		assert_int_equal(sip_send_request(c, &rq, on_response, &o), 0);
+		pump(f->ev, &o.done, 5000);
+		assert_true(o.done);
+		assert_true(o.retried);
+		assert_int_equal(o.status, 200);
+		assert_int_equal(sv.calls, 2);
+		/* the retry came from there too */
+		assert_int_equal(sv.src.addr, htonl(0x7f000002));
+		assert_int_equal(sv.tp, tp);
+	}
+	sip_free(c);
+}
+
 static void test_answer_later(void **state)
 {
 	struct fix *f = *state;
@@ -1529,6 +1567,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nict_nist_tcp_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_picks_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_and_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_from_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_handler_501, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_refused_then_udp, setup, teardown),

@@ -5,6 +5,7 @@
   stream.py server ADDR PORT --bytes N [--rate BPS] [--out FILE]
   stream.py client ADDR PORT --bytes N [--rate BPS] [--out FILE]
                    [--progress FILE] [--src ADDR]
+  both also take [--stop-file FILE]
 
 Each end sends N bytes of a deterministic pseudo-random stream (the server's
 and the client's differ) at most BPS bytes per second, while it reads
@@ -14,6 +15,9 @@ what it received, the longest gap between two received chunks (stall_ms),
 and "error" if the connection broke (reset, timeout). The scenario compares
 one end's "sent" with the other's "recv". --progress FILE is rewritten with
 the number of bytes received so far, so that a scenario can act mid-stream.
+With --stop-file FILE an end stops sending as soon as FILE exists (N is then
+an upper bound): a stream that runs for as long as the scenario needs, whose
+ends are compared as usual (one end's "sent" against the other's "recv").
 """
 import argparse
 import os
@@ -37,7 +41,7 @@ def stream_bytes(seed, n):
         left -= k
 
 
-def run(sock, seed, n, rate, progress):
+def run(sock, seed, n, rate, progress, stop_file=None):
     res = {"sent": 0, "recv": 0, "stall_ms": 0}
     sent_h = hashlib.sha256()
     recv_h = hashlib.sha256()
@@ -47,6 +51,8 @@ def run(sock, seed, n, rate, progress):
         start = time.monotonic()
         try:
             for chunk in stream_bytes(seed, n):
+                if stop_file and os.path.exists(stop_file):
+                    break
                 sock.sendall(chunk)
                 sent_h.update(chunk)
                 res["sent"] += len(chunk)
@@ -100,6 +106,7 @@ def main():
     ap.add_argument("--progress")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--src", help="client: local address to bind")
+    ap.add_argument("--stop-file", help="stop sending once this file exists")
     a = ap.parse_args()
 
     if a.role == "server":
@@ -115,7 +122,7 @@ def main():
                                         source_address=(a.src, 0) if a.src else None)
         seed = 2
     sock.settimeout(a.timeout)
-    res = run(sock, seed, a.bytes, a.rate, a.progress)
+    res = run(sock, seed, a.bytes, a.rate, a.progress, a.stop_file)
     sock.close()
     out = json.dumps(res, sort_keys=True)
     if a.out:

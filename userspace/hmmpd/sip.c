@@ -54,6 +54,7 @@ struct sip_conn {
 	int fd;
 	sd_event_source *io;
 	struct sip_addr peer;
+	uint32_t local;			/* our address on it (be32) */
 	bool inbound, connecting, dead;
 	char *in;
 	size_t in_len, in_cap;
@@ -70,6 +71,7 @@ struct sip_client {
 	sip_response_fn cb;
 	void *data;
 	struct sip_addr dest;
+	uint32_t src;			/* the caller's source, 0: routing's */
 	enum sip_transport pref;	/* the caller's choice */
 	enum sip_transport tp;		/* the one taken */
 	bool by_size;			/* TCP for its size alone */
@@ -545,12 +547,15 @@ static struct sip_conn *conn_by_id(struct sip *sip, uint64_t id)
 	return NULL;
 }
 
-static struct sip_conn *conn_by_peer(struct sip *sip, const struct sip_addr *a)
+/* A connection to a; with src, only one from that address of ours. */
+static struct sip_conn *conn_by_peer(struct sip *sip, const struct sip_addr *a,
+				     uint32_t src)
 {
 	struct sip_conn *c;
 
 	for (c = sip->conns; c; c = c->next)
-		if (!c->dead && c->peer.addr == a->addr && c->peer.port == a->port)
+		if (!c->dead && c->peer.addr == a->addr && c->peer.port == a->port &&
+		    (!src || c->local == src))
 			return c;
 	return NULL;
 }
@@ -601,6 +606,8 @@ static struct sip_conn *conn_new(struct sip *sip, int fd,
 				 bool connecting)
 {
 	struct sip_conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_in me;
+	socklen_t sl = sizeof(me);
 	int one = 1;
 
 	if (!c) {
@@ -610,6 +617,9 @@ static struct sip_conn *conn_new(struct sip *sip, int fd,
 	c->sip = sip;
 	c->fd = fd;
 	c->peer = *peer;
+	/* chosen by connect() already, even while it is in progress */
+	if (!getsockname(fd, (struct sockaddr *)&me, &sl))
+		c->local = me.sin_addr.s_addr;
 	c->inbound = inbound;
 	c->connecting = connecting;
 	c->id = ++sip->conn_ids;
@@ -627,11 +637,11 @@ static struct sip_conn *conn_new(struct sip *sip, int fd,
 }
 
 static int conn_connect(struct sip *sip, const struct sip_addr *dst,
-			struct sip_conn **out)
+			uint32_t src, struct sip_conn **out)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
-		.sin_addr.s_addr = sip->cfg.addr,
+		.sin_addr.s_addr = src ? src : sip->cfg.addr,
 	};
 	char ip[INET_ADDRSTRLEN];
 	bool pending = false;
@@ -642,7 +652,7 @@ static int conn_connect(struct sip *sip, const struct sip_addr *dst,
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (sip->cfg.addr && bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (sin.sin_addr.s_addr && bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		goto err;
 	sin.sin_addr.s_addr = dst->addr;
 	sin.sin_port = htons(dst->port);
@@ -724,13 +734,40 @@ static int conn_send(struct sip_conn *c, const char *buf, size_t len)
 
 /* ---- sending -------------------------------------------------------- */
 
+/* A datagram from a chosen source address (IP_PKTINFO). */
+static ssize_t send_from(int fd, const char *buf, size_t len,
+			 const struct sockaddr_in *to, uint32_t src)
+{
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = (void *)to, .msg_namelen = sizeof(*to),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.b, .msg_controllen = sizeof(u.b),
+	};
+	struct in_pktinfo pi = { .ipi_spec_dst.s_addr = src };
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	return sendmsg(fd, &mh, MSG_DONTWAIT);
+}
+
 /*
- * One message out. UDP: to dst. TCP: on connection *conn_id when it is
- * alive, else on any to dst, else a new one; *conn_id says which.
+ * One message out. UDP: to dst (from src when not 0). TCP: on connection
+ * *conn_id when it is alive, else on any to dst (from src), else a new
+ * one; *conn_id says which.
  */
 static int transport_send(struct sip *sip, enum sip_transport tp,
-			  const struct sip_addr *dst, uint64_t *conn_id,
-			  const char *buf, size_t len)
+			  const struct sip_addr *dst, uint32_t src,
+			  uint64_t *conn_id, const char *buf, size_t len)
 {
 	char ip[INET_ADDRSTRLEN];
 	int r = 0;
@@ -743,8 +780,9 @@ static int transport_send(struct sip *sip, enum sip_transport tp,
 			.sin_addr.s_addr = dst->addr,
 		};
 
-		if (sendto(sip->udp_fd, buf, len, MSG_DONTWAIT,
-			   (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		if ((src ? send_from(sip->udp_fd, buf, len, &sin, src)
+			 : sendto(sip->udp_fd, buf, len, MSG_DONTWAIT,
+				  (struct sockaddr *)&sin, sizeof(sin))) < 0) {
 			r = -errno;
 			/* a full queue loses a datagram, as the network may */
 			if (r == -EAGAIN || r == -ENOBUFS)
@@ -754,9 +792,9 @@ static int transport_send(struct sip *sip, enum sip_transport tp,
 		struct sip_conn *c = conn_by_id(sip, *conn_id);
 
 		if (!c)
-			c = conn_by_peer(sip, dst);
+			c = conn_by_peer(sip, dst, src);
 		if (!c)
-			r = conn_connect(sip, dst, &c);
+			r = conn_connect(sip, dst, src, &c);
 		if (!r) {
 			*conn_id = c->id;
 			r = conn_send(c, buf, len);
@@ -790,7 +828,8 @@ static int on_osip_send(osip_transaction_t *tr, osip_message_t *msg,
 	if (tr->ctx_type == NICT) {
 		struct sip_client *c = osip_transaction_get_your_instance(tr);
 
-		r = transport_send(sip, c->tp, &c->dest, &c->conn_id, buf, len);
+		r = transport_send(sip, c->tp, &c->dest, c->src, &c->conn_id,
+				   buf, len);
 		if (r)
 			c->tp_err = -r;
 	} else {
@@ -812,7 +851,7 @@ static int on_osip_send(osip_transaction_t *tr, osip_message_t *msg,
 			dst.port = (uint16_t)p;
 			s->conn_id = 0;
 		}
-		r = transport_send(sip, s->tp, &dst, &s->conn_id, buf, len);
+		r = transport_send(sip, s->tp, &dst, 0, &s->conn_id, buf, len);
 	}
 	osip_free(buf);
 	return r ? -1 : 0;
@@ -983,20 +1022,21 @@ static int set_via(struct sip *sip, osip_message_t *m, enum sip_transport tp,
 /* ---- client transactions -------------------------------------------- */
 
 static int resend(struct sip *sip, const osip_message_t *req,
-		  const struct sip_addr *dest, enum sip_transport pref,
-		  const char *headers, bool bump, sip_response_fn cb, void *data);
+		  const struct sip_addr *dest, uint32_t src,
+		  enum sip_transport pref, const char *headers, bool bump,
+		  sip_response_fn cb, void *data);
 
 /* Takes m (freed on failure): Via, transport, a NICT, and off it goes. */
 static int start_client(struct sip *sip, osip_message_t *m,
-			const struct sip_addr *dest, enum sip_transport pref,
-			sip_response_fn cb, void *data)
+			const struct sip_addr *dest, uint32_t src,
+			enum sip_transport pref, sip_response_fn cb, void *data)
 {
 	struct sip_client *c = NULL;
 	osip_transaction_t *tr = NULL;
 	osip_event_t *evt;
 	char ip[INET_ADDRSTRLEN], c1[48], c2[48], *buf;
 	enum sip_transport tp = pref;
-	uint32_t local = local_addr_for(sip, dest->addr);
+	uint32_t local = src ? src : local_addr_for(sip, dest->addr);
 	size_t len;
 	int r;
 
@@ -1034,6 +1074,7 @@ static int start_client(struct sip *sip, osip_message_t *m,
 	c->cb = cb;
 	c->data = data;
 	c->dest = *dest;
+	c->src = src;
 	c->pref = pref;
 	c->tp = tp;
 	c->by_size = pref == SIP_TP_AUTO && tp == SIP_TP_TCP;
@@ -1073,7 +1114,7 @@ static void client_failed(struct sip *sip, struct sip_client *c, int err)
 		return;
 	c->dead = true;
 	if (c->by_size && (err == ECONNREFUSED || err == ECONNRESET) &&
-	    !resend(sip, c->req, &c->dest, SIP_TP_UDP, NULL, false, c->cb,
+	    !resend(sip, c->req, &c->dest, c->src, SIP_TP_UDP, NULL, false, c->cb,
 		    c->data)) {
 		slog(sip, LOG_INFO, "tcp refused: the request goes again over udp");
 		c->reported = c->delivered = true;	/* the new one will */
@@ -1094,8 +1135,9 @@ static struct sip_client *client_by_req(struct sip *sip,
 }
 
 static int resend(struct sip *sip, const osip_message_t *req,
-		  const struct sip_addr *dest, enum sip_transport pref,
-		  const char *headers, bool bump, sip_response_fn cb, void *data)
+		  const struct sip_addr *dest, uint32_t src,
+		  enum sip_transport pref, const char *headers, bool bump,
+		  sip_response_fn cb, void *data)
 {
 	osip_message_t *m;
 	char *v;
@@ -1126,7 +1168,7 @@ static int resend(struct sip *sip, const osip_message_t *req,
 		return r;
 	}
 	osip_message_force_update(m);
-	return start_client(sip, m, dest, pref, cb, data);
+	return start_client(sip, m, dest, src, pref, cb, data);
 }
 
 /* ---- osip2 callbacks ------------------------------------------------ */
@@ -1473,7 +1515,7 @@ static void stateless(struct sip *sip, const osip_message_t *req, int status,
 		return;
 	if (!msg_to_str(r, &buf, &len)) {
 		if ((tp == SIP_TP_UDP || conn_by_id(sip, id)) &&
-		    !transport_send(sip, tp, src, &id, buf, len))
+		    !transport_send(sip, tp, src, 0, &id, buf, len))
 			sip->stats.stateless++;
 		osip_free(buf);
 	}
@@ -1795,7 +1837,7 @@ int sip_send_request(struct sip *sip, const struct sip_request *rq,
 	}
 	if (rq->transport != SIP_TP_AUTO)
 		pref = rq->transport;
-	return start_client(sip, m, &dest, pref, cb, data);
+	return start_client(sip, m, &dest, rq->src, pref, cb, data);
 }
 
 int sip_send_retry(struct sip *sip, const osip_message_t *req,
@@ -1804,19 +1846,21 @@ int sip_send_retry(struct sip *sip, const osip_message_t *req,
 	struct sip_client *c = client_by_req(sip, req);
 	struct sip_addr dest;
 	enum sip_transport pref;
+	uint32_t src = 0;
 	int r;
 
 	if (!req || MSG_IS_RESPONSE(req))
 		return -EINVAL;
 	if (c) {
 		dest = c->dest;
+		src = c->src;
 		pref = c->pref;
 	} else {
 		r = uri_dest(req->req_uri, &dest, &pref);
 		if (r)
 			return r;
 	}
-	return resend(sip, req, &dest, pref, headers, true, cb, data);
+	return resend(sip, req, &dest, src, pref, headers, true, cb, data);
 }
 
 void sip_set_request_handler(struct sip *sip, sip_request_fn fn, void *data)

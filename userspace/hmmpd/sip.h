@@ -143,6 +143,12 @@ struct sip_request {
 	size_t body_len;
 	/* Next hop; addr 0: the URI's host (numeric IPv4) and port. */
 	struct sip_addr dest;
+	/*
+	 * Our source address (be32), in Via and Contact too; 0: the one the
+	 * route to the next hop gives. UDP: IP_PKTINFO; TCP: a connection
+	 * bound to it. Retransmissions and sip_send_retry() keep it.
+	 */
+	uint32_t src;
 	/* AUTO: the URI's transport parameter, else by size. */
 	enum sip_transport transport;
 };
@@ -152,7 +158,7 @@ int sip_send_request(struct sip *sip, const struct sip_request *req,
 		     sip_response_fn cb, void *data);
 /*
  * Sends req again as a new transaction (RFC 3261 22.2): same Call-ID, From
- * tag, destination and transport choice; a new branch; CSeq + 1; previous
+ * tag, destination, source and transport choice; a new branch; CSeq + 1; previous
  * Authorization and Proxy-Authorization dropped; headers (as in struct
  * sip_request, e.g. the new Authorization) added.
  */

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: userspace/hmmpd/policy.c (what a correspondent or a router
+ * grants a binding request), with a random test against a naive
+ * reference of the rules.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <uapi/linux/hmmp.h>
+
+#include "config.h"
+#include "kern.h"
+#include "policy.h"
+#include "util.h"
+
+static uint32_t A(const char *s)
+{
+	uint32_t a = 0;
+
+	if (hmmp_addr_parse(s, &a))
+		fail_msg("bad test address %s", s);
+	return a;
+}
+
+#define ORIG	A("192.0.2.10")
+#define COA	A("203.0.113.10")
+#define CN	A("198.51.100.10")
+#define CN2	A("198.51.100.11")
+
+struct fix {
+	struct hmmpd_conf conf;
+	struct hmmpd_body body;
+	struct hmmp_conn conns[8];
+	size_t nconns;
+	struct hmmp_binding binds[8];
+	size_t nbinds;
+	struct hmmpd_ifaddr addrs[4];
+	size_t naddrs;
+	const char *peers[2];
+	unsigned int npeers;
+	uint32_t src;
+	struct hmmpd_policy pol;
+};
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	hmmpd_conf_defaults(&f->conf);
+	f->conf.roles = HMMP_ROLE_CORRESPONDENT;
+	hmmpd_body_init(&f->body);
+	f->addrs[0] = (struct hmmpd_ifaddr){ .addr = CN, .plen = 24, .ifindex = 2 };
+	f->addrs[1] = (struct hmmpd_ifaddr){ .addr = A("127.0.0.1"), .plen = 8,
+					     .ifindex = 1, .loopback = true };
+	f->naddrs = 2;
+	f->peers[0] = "m";
+	f->npeers = 1;
+	f->src = COA;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	hmmpd_body_free(&f->body);
+	hmmpd_policy_free(&f->pol);
+	free(f);
+	return 0;
+}
+
+static void conn(struct fix *f, uint32_t local, uint32_t remote, uint16_t lport,
+		 uint8_t st)
+{
+	struct hmmp_conn *c = &f->conns[f->nconns++];
+
+	memset(c, 0, sizeof(*c));
+	c->orig_local = c->cur_local = local;
+	c->remote = remote;
+	c->lport = lport;
+	c->rport = 40000;
+	c->state = st;
+}
+
+static int decide(struct fix *f)
+{
+	struct hmmpd_policy_in in = {
+		.conf = &f->conf, .src = f->src, .peers = f->peers,
+		.npeers = f->npeers, .body = &f->body, .conns = f->conns,
+		.nconns = f->nconns, .binds = f->binds, .nbinds = f->nbinds,
+		.addrs = f->addrs, .naddrs = f->naddrs,
+	};
+
+	hmmpd_policy_free(&f->pol);
+	return hmmpd_policy_decide(&in, &f->pol);
+}
+
+static void test_correspondent_grants(void **state)
+{
+	struct fix *f = *state;
+	const struct hmmpd_policy_op *op;
+
+	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
+	conn(f, CN, ORIG, 5002, HMMP_CONN_RELEASE_REQ);
+	conn(f, CN2, ORIG, 22, HMMP_CONN_SETUP_PROG);
+	conn(f, CN, A("192.0.2.99"), 80, HMMP_CONN_ESTABLISHED);
+	f->conf.max_lifetime = 120;
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 600, HMMP_ENCAP_MINIMAL,
+			    HMMP_BIND_CORRESPONDENT);
+	assert_int_equal(decide(f), 0);
+	/* one per local address the connections use */
+	assert_int_equal(f->pol.n, 2);
+	op = &f->pol.ops[0];
+	assert_false(op->del);
+	assert_int_equal(op->b.orig, ORIG);
+	assert_int_equal(op->b.coa, COA);
+	assert_int_equal(op->b.peer, CN);
+	assert_int_equal(op->b.kind, HMMP_BIND_CORRESPONDENT);
+	assert_int_equal(op->b.encap, HMMP_ENCAP_MINIMAL);
+	assert_int_equal(op->b.lifetime, 120);	/* capped */
+	assert_int_equal(op->nconn, 2);
+	assert_true(HMMP_HAVE(&op->b, HMMP_BIND_A_LIFETIME));
+	assert_int_equal(f->pol.ops[1].b.peer, CN2);
+	assert_int_equal(f->pol.ops[1].nconn, 1);
+	assert_int_equal(f->pol.granted, 120);
+}
+
+static void test_correspondent_refusals(void **state)
+{
+	struct fix *f = *state;
+
+	/* no connection with that address (closing ones do not count) */
+	conn(f, CN, ORIG, 5001, HMMP_CONN_RELEASE_ACK);
+	conn(f, CN, ORIG, 5002, HMMP_CONN_DISCONNECT);
+	conn(f, CN, A("192.0.2.11"), 5003, HMMP_CONN_ESTABLISHED);
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: no live connection with the original address");
+	assert_int_equal(f->pol.n, 0);
+	/* not required: one binding for any peer */
+	f->conf.require_connection = false;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_int_equal(f->pol.ops[0].b.peer, 0);
+	f->conf.require_connection = true;
+
+	/* a second, good binding does not save the first */
+	conn(f, CN, ORIG, 5004, HMMP_CONN_ESTABLISHED);
+	hmmpd_body_add_bind(&f->body, A("192.0.2.12"), COA, 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 2: no live connection with the original address");
+
+	/* the care-of address must be the source */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, ORIG, A("203.0.113.99"), 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: care-of address is not the request's source");
+
+	/* an address of this host */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, CN, COA, 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: original address is this host's");
+
+	/* an address hmmpd.conf gives to another peer */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMP_ENCAP_IPIP, 0);
+	f->conf.npeers = 2;
+	snprintf(f->conf.peers[0].name, sizeof(f->conf.peers[0].name), "m");
+	snprintf(f->conf.peers[1].name, sizeof(f->conf.peers[1].name), "eve");
+	f->conf.peers[1].addr[0] = ORIG;
+	f->conf.peers[1].naddr = 1;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: original address belongs to another peer");
+	f->peers[1] = "eve";		/* the credentials are eve's too */
+	f->npeers = 2;
+	assert_int_equal(decide(f), 0);
+	/* the owner's own */
+	f->conf.peers[1].addr[0] = 0;
+	f->conf.peers[1].naddr = 0;
+	f->conf.peers[0].addr[0] = ORIG;
+	f->conf.peers[0].naddr = 1;
+	f->npeers = 1;
+	assert_int_equal(decide(f), 0);
+
+	/* no correspondent role */
+	f->conf.roles = HMMP_ROLE_MOBILE;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: this host takes no bindings");
+	f->body.bind[0].kind = HMMP_BIND_CORRESPONDENT;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: this host is no correspondent");
+	f->body.bind[0].kind = HMMP_BIND_ROUTER;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: this host is no router");
+}
+
+static void test_router(void **state)
+{
+	struct fix *f = *state;
+	const struct hmmpd_policy_op *op;
+
+	f->conf.roles = HMMP_ROLE_ROUTER;
+	f->conf.max_lifetime = 30;
+	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
+					     .ifindex = 3 };
+	f->naddrs = 3;
+	/* the seed's form: no kind, lifetime from Expires */
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 10, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	op = &f->pol.ops[0];
+	assert_int_equal(op->b.kind, HMMP_BIND_ROUTER);
+	assert_int_equal(op->b.peer, 0);
+	assert_int_equal(op->b.lifetime, 10);
+	assert_int_equal(f->pol.granted, 10);
+	/* capped */
+	f->body.bind[0].lifetime = 600;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.lifetime, 30);
+	/* not on one of our links */
+	f->body.bind[0].orig = A("198.18.0.5");
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: original address is on none of this host's links");
+	/* our own address */
+	f->body.bind[0].orig = A("192.0.2.1");
+	assert_int_equal(decide(f), 403);
+	/* both roles: with connections correspondent, without router */
+	f->conf.roles = HMMP_ROLE_ROUTER | HMMP_ROLE_CORRESPONDENT;
+	f->body.bind[0].orig = ORIG;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.kind, HMMP_BIND_ROUTER);
+	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.kind, HMMP_BIND_CORRESPONDENT);
+}
+
+static void test_release(void **state)
+{
+	struct fix *f = *state;
+
+	hmmpd_binding_make(&f->binds[0], ORIG, CN, HMMP_BIND_CORRESPONDENT, COA,
+			   HMMP_ENCAP_IPIP, 60);
+	hmmpd_binding_make(&f->binds[1], ORIG, CN2, HMMP_BIND_CORRESPONDENT, COA,
+			   HMMP_ENCAP_IPIP, 60);
+	hmmpd_binding_make(&f->binds[2], ORIG, 0, HMMP_BIND_ROUTER, COA,
+			   HMMP_ENCAP_IPIP, 60);
+	hmmpd_binding_make(&f->binds[3], A("192.0.2.11"), CN, HMMP_BIND_CORRESPONDENT,
+			   COA, HMMP_ENCAP_IPIP, 60);
+	f->nbinds = 4;
+	/* home again: A to A, lifetime 0, from A; no connection needed */
+	hmmpd_body_add_bind(&f->body, ORIG, ORIG, 0, HMMP_ENCAP_IPIP,
+			    HMMP_BIND_CORRESPONDENT);
+	f->src = ORIG;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 2);
+	assert_true(f->pol.ops[0].del);
+	assert_int_equal(f->pol.ops[0].b.peer, CN);
+	assert_true(f->pol.ops[1].del);
+	assert_int_equal(f->pol.ops[1].b.peer, CN2);
+	assert_int_equal(f->pol.granted, 0);
+	/* from elsewhere: refused */
+	f->src = A("203.0.113.77");
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: release not sent from the address");
+	/* nothing to release: fine, nothing done */
+	f->src = ORIG;
+	f->nbinds = 0;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 0);
+}
+
+static void test_addr_helpers(void **state)
+{
+	struct fix *f = *state;
+
+	(void)f;
+	assert_true(hmmpd_addr_is_local(f->addrs, f->naddrs, CN));
+	assert_false(hmmpd_addr_is_local(f->addrs, f->naddrs, 0));
+	assert_true(hmmpd_addr_on_link(f->addrs, f->naddrs, CN2));
+	/* loopback is no link */
+	assert_false(hmmpd_addr_on_link(f->addrs, f->naddrs, A("127.0.0.5")));
+	assert_false(hmmpd_addr_on_link(f->addrs, f->naddrs, ORIG));
+}
+
+/* ---- random input against a naive reference ---- */
+
+struct ref {
+	int status;
+	unsigned int nset, ndel;
+};
+
+static struct ref reference(const struct fix *f)
+{
+	struct ref r = { 0, 0, 0 };
+	unsigned int i, k;
+	size_t j;
+
+	for (i = 0; i < f->body.nbind; i++) {
+		const struct hmmpd_bind *b = &f->body.bind[i];
+		unsigned int live = 0, locals = 0;
+		uint32_t seen[8];
+		uint8_t kind = b->kind;
+
+		for (j = 0; j < f->nconns; j++) {
+			const struct hmmp_conn *c = &f->conns[j];
+
+			if (c->remote != b->orig || c->state > HMMP_CONN_RELEASE_REQ)
+				continue;
+			live++;
+			for (k = 0; k < locals; k++)
+				if (seen[k] == c->cur_local)
+					break;
+			if (k == locals)
+				seen[locals++] = c->cur_local;
+		}
+		if (!kind)
+			kind = HMMP_BIND_CORRESPONDENT;
+		if (b->coa != f->src && b->lifetime) {
+			r.status = 403;
+			return r;
+		}
+		if (b->lifetime && !live) {
+			r.status = 403;
+			return r;
+		}
+		if (!b->lifetime) {
+			if (b->orig != f->src && b->coa != f->src) {
+				r.status = 403;
+				return r;
+			}
+			for (j = 0; j < f->nbinds; j++)
+				r.ndel += f->binds[j].orig == b->orig &&
+					  f->binds[j].kind == kind;
+		} else {
+			r.nset += locals;
+		}
+	}
+	return r;
+}
+
+static void test_random_reference(void **state)
+{
+	static const char *const origs[] = { "192.0.2.10", "192.0.2.11", "192.0.2.12" };
+	static const char *const locals[] = { "198.51.100.10", "198.51.100.11" };
+	struct fix *f = *state;
+	unsigned int round, i, nset, ndel;
+	struct ref want;
+	int st;
+
+	srand(7);
+	for (round = 0; round < 2000; round++) {
+		f->nconns = (size_t)(rand() % 8);
+		for (i = 0; i < f->nconns; i++) {
+			struct hmmp_conn *c = &f->conns[i];
+
+			memset(c, 0, sizeof(*c));
+			c->orig_local = c->cur_local = A(locals[rand() % 2]);
+			c->remote = A(origs[rand() % 3]);
+			c->lport = (uint16_t)(1 + rand() % 3);
+			c->rport = 5000;
+			c->state = (uint8_t)(rand() % 6);
+		}
+		f->nbinds = (size_t)(rand() % 4);
+		for (i = 0; i < f->nbinds; i++)
+			hmmpd_binding_make(&f->binds[i], A(origs[rand() % 3]),
+					   A(locals[rand() % 2]),
+					   (uint8_t)(1 + rand() % 2), COA,
+					   HMMP_ENCAP_IPIP, 60);
+		hmmpd_body_free(&f->body);
+		hmmpd_body_init(&f->body);
+		for (i = 0; i < (unsigned int)(1 + rand() % 3); i++) {
+			uint32_t o = A(origs[i]);
+			bool release = rand() % 4 == 0;
+
+			hmmpd_body_add_bind(&f->body, o, release ? o : COA,
+					    release ? 0 : 60, HMMP_ENCAP_IPIP,
+					    HMMP_BIND_CORRESPONDENT);
+		}
+		f->src = rand() % 8 ? COA : A(origs[0]);
+		want = reference(f);
+		st = decide(f);
+		assert_int_equal(st, want.status);
+		nset = ndel = 0;
+		for (i = 0; !st && i < f->pol.n; i++) {
+			if (f->pol.ops[i].del)
+				ndel++;
+			else
+				nset++;
+		}
+		if (!st) {
+			assert_int_equal(nset, want.nset);
+			assert_int_equal(ndel, want.ndel);
+		} else {
+			assert_int_equal(f->pol.n, 0);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_correspondent_grants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_correspondent_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_router, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addr_helpers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_reference, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: userspace/hmmpd/uas.c, the correspondent and router side of
+ * hmmpd, end to end in one process: a SIP client (sip.c) sends INFO
+ * requests to the daemon's request handler, which talks to a fake hmmp.ko
+ * (fake_kernel.h) holding a connection and a binding table.
+ *
+ * The test runs in a network namespace of its own (unshare; a user
+ * namespace too when not privileged) with 203.0.113.10 (the mobile's
+ * care-of address, the source of the requests) and 198.51.100.10 (this
+ * correspondent) on lo, so that the requests really come from the
+ * care-of address. Without namespaces the tests fail, saying why.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <netlink/socket.h>
+
+#include "auth.h"
+#include "body.h"
+#include "daemon.h"
+#include "fake_kernel.h"
+#include "kern.h"
+#include "log.h"
+#include "net.h"
+#include "sip.h"
+#include "util.h"
+
+static uint32_t A(const char *s)
+{
+	uint32_t a = 0;
+
+	if (hmmp_addr_parse(s, &a))
+		fail_msg("bad test address %s", s);
+	return a;
+}
+
+#define ORIG	"192.0.2.10"
+#define ORIG2	"192.0.2.11"
+#define COA	"203.0.113.10"
+#define CN	"198.51.100.10"
+
+/* ---- the fake module ---- */
+
+static struct {
+	struct hmmp_conn conns[8];
+	int nconns;
+	struct hmmp_binding binds[8];
+	int nbinds;
+	uint32_t refuse_orig;	/* BINDING_NEW of this orig: ENOSPC */
+	int changes;
+} km;
+
+static int km_find(uint32_t orig, uint32_t peer, uint8_t kind)
+{
+	int i;
+
+	for (i = 0; i < km.nbinds; i++)
+		if (km.binds[i].orig == orig && km.binds[i].peer == peer &&
+		    km.binds[i].kind == kind)
+			return i;
+	return -1;
+}
+
+static void km_handler(const struct nlmsghdr *req)
+{
+	struct genlmsghdr *g = nlmsg_data(req);
+	struct nlattr *tb[HMMP_A_MAX + 1];
+	struct hmmp_binding b;
+	struct nl_msg *m;
+	uint32_t f;
+	int i;
+
+	assert_int_equal(genlmsg_parse((struct nlmsghdr *)req, 0, tb, HMMP_A_MAX, NULL), 0);
+	switch (g->cmd) {
+	case HMMP_CMD_CONN_GET:
+		f = tb[HMMP_A_FILTER_ADDR] ? nla_get_u32(tb[HMMP_A_FILTER_ADDR]) : 0;
+		for (i = 0; i < km.nconns; i++) {
+			const struct hmmp_conn *c = &km.conns[i];
+			struct nlattr *n;
+
+			if (f && c->orig_local != f && c->remote != f)
+				continue;
+			m = fk_msg(req, FK_FAMILY, HMMP_CMD_CONN_GET, NLM_F_MULTI);
+			n = nla_nest_start(m, HMMP_A_CONN);
+			nla_put_u32(m, HMMP_CONN_A_ORIG_LOCAL, c->orig_local);
+			nla_put_u32(m, HMMP_CONN_A_CUR_LOCAL, c->cur_local);
+			nla_put_u32(m, HMMP_CONN_A_REMOTE, c->remote);
+			nla_put_u16(m, HMMP_CONN_A_LPORT, htons(c->lport));
+			nla_put_u16(m, HMMP_CONN_A_RPORT, htons(c->rport));
+			nla_put_u8(m, HMMP_CONN_A_STATE, c->state);
+			nla_nest_end(m, n);
+			fk_reply(m);
+		}
+		fk_done(req);
+		return;
+	case HMMP_CMD_BINDING_GET:
+		for (i = 0; i < km.nbinds; i++) {
+			m = fk_msg(req, FK_FAMILY, HMMP_CMD_BINDING_GET, NLM_F_MULTI);
+			hmmp_binding_put(m, &km.binds[i]);
+			fk_reply(m);
+		}
+		fk_done(req);
+		return;
+	case HMMP_CMD_BINDING_NEW:
+		assert_int_equal(hmmp_binding_parse(tb[HMMP_A_BINDING], &b), 0);
+		if (b.orig == km.refuse_orig) {
+			fk_ack(req, ENOSPC, "binding table full (bind_max)");
+			return;
+		}
+		i = km_find(b.orig, b.peer, b.kind);
+		if (i < 0)
+			i = km.nbinds++;
+		km.binds[i] = b;
+		km.changes++;
+		fk_ack(req, 0, NULL);
+		return;
+	case HMMP_CMD_BINDING_DEL:
+		assert_int_equal(hmmp_binding_parse(tb[HMMP_A_BINDING], &b), 0);
+		i = km_find(b.orig, b.peer, b.kind);
+		if (i < 0) {
+			fk_ack(req, ENOENT, NULL);
+			return;
+		}
+		km.binds[i] = km.binds[--km.nbinds];
+		km.changes++;
+		fk_ack(req, 0, NULL);
+		return;
+	default:
+		fk_ack(req, EOPNOTSUPP, NULL);
+	}
+}
+
+static void km_conn(const char *local, const char *remote, uint16_t lport)
+{
+	struct hmmp_conn *c = &km.conns[km.nconns++];
+
+	memset(c, 0, sizeof(*c));
+	c->orig_local = c->cur_local = A(local);
+	c->remote = A(remote);
+	c->lport = lport;
+	c->rport = 40000;
+	c->state = HMMP_CONN_ESTABLISHED;
+}
+
+/* ---- the network namespace ---- */
+
+static const char *netns_err;
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		r = -1;
+	close(fd);
+	return r;
+}
+
+static int enter_netns(void)
+{
+	struct ifreq ifr = { 0 };
+	struct hmmpd_netstate st;
+	struct nl_sock *sk;
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int fd, lo;
+
+	if (unshare(CLONE_NEWNET)) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
+			netns_err = "cannot make a network namespace (unshare: needs root, or unprivileged user namespaces)";
+			return -1;
+		}
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
+		write_file("/proc/self/setgroups", "deny");
+		if (write_file("/proc/self/uid_map", map))
+			return -1;
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
+		write_file("/proc/self/gid_map", map);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+		return -1;
+	close(fd);
+	sk = hmmpd_net_open();
+	if (!sk || hmmpd_net_read(sk, &st))
+		return -1;
+	lo = hmmpd_net_lo_index(&st);
+	hmmpd_net_free(&st);
+	if (hmmpd_net_lo_add(sk, lo, A(COA)) || hmmpd_net_lo_add(sk, lo, A(CN))) {
+		netns_err = "cannot add addresses to lo in the new namespace";
+		nl_socket_free(sk);
+		return -1;
+	}
+	nl_socket_free(sk);
+	return 0;
+}
+
+/* ---- the fixture ---- */
+
+static struct hmmpd_secret lines[] = {
+	{ "m", "m", "the cn secret" },
+	{ "eve", "eve", "eve's secret" },
+};
+
+struct fix {
+	sd_event *ev;
+	struct hmmpd d;
+	struct sip *client;
+};
+
+static int setup(void **state)
+{
+	struct sip_config cfg = { .addr = 0 };
+	struct fix *f;
+
+	if (netns_err)
+		fail_msg("%s", netns_err);
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	memset(&km, 0, sizeof(km));
+	hmmpd_log_set_level(getenv("HMMP_TEST_VERBOSE") ? LOG_DEBUG : LOG_EMERG);
+	assert_int_equal(sd_event_new(&f->ev), 0);
+	f->d.ev = f->ev;
+	f->d.conf = malloc(sizeof(*f->d.conf));
+	assert_non_null(f->d.conf);
+	hmmpd_conf_defaults(f->d.conf);
+	f->d.conf->roles = HMMP_ROLE_CORRESPONDENT | HMMP_ROLE_ROUTER;
+	f->d.conf->lifetime = 60;
+	f->d.conf->max_lifetime = 120;
+	f->d.secrets.n = 2;
+	f->d.secrets.v = lines;
+	memset(f->d.nonce_key, 7, sizeof(f->d.nonce_key));
+	f->d.nc = calloc(1, sizeof(*f->d.nc));
+	assert_non_null(f->d.nc);
+	fk_setup(&f->d.cmd);
+	fk.handler = km_handler;
+	assert_int_equal(hmmp_nl_resolve(&f->d.cmd), 0);
+	f->d.up = true;
+	f->d.rt = hmmpd_net_open();
+	assert_non_null(f->d.rt);
+	assert_int_equal(sip_new(f->ev, &cfg, &f->d.sip), 0);
+	sip_set_request_handler(f->d.sip, hmmpd_uas_request, &f->d);
+	assert_int_equal(sip_new(f->ev, &cfg, &f->client), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	sip_free(f->client);
+	sip_free(f->d.sip);
+	nl_socket_free(f->d.rt);
+	fk_teardown(&f->d.cmd);
+	free(f->d.nc);
+	free(f->d.conf);
+	sd_event_unref(f->ev);
+	free(f);
+	return 0;
+}
+
+/* ---- one request ---- */
+
+struct outcome {
+	bool done;
+	int status, n401;
+	const char *pass;	/* answer 401s with it (user m), NULL: not */
+	char reason[128], expires[32], accept[160], allow[64];
+};
+
+/* A header's value, from the message as it is on the wire. */
+static void hdr(const osip_message_t *m, const char *name, char *out, size_t n)
+{
+	char *s = NULL, *p, *e, want[64];
+	size_t len;
+
+	out[0] = '\0';
+	assert_int_equal(osip_message_to_str((osip_message_t *)m, &s, &len), 0);
+	snprintf(want, sizeof(want), "\r\n%s: ", name);
+	/* all of them (osip2 writes a list as one line per element) */
+	for (p = strcasestr(s, want); p; p = strcasestr(p, want)) {
+		len = strlen(out);
+		p += strlen(want);
+		e = strstr(p, "\r\n");
+		snprintf(out + len, n - len, "%s%.*s", len ? ", " : "",
+			 (int)(e ? e - p : (ptrdiff_t)strlen(p)), p);
+		p = e ? e : p + strlen(p);
+	}
+	osip_free(s);
+}
+
+static void on_response(struct sip *sip, int status, const osip_message_t *resp,
+			const osip_message_t *req, void *data)
+{
+	struct outcome *o = data;
+	char *chal[4], *uri = NULL, auth[2048];
+	const char *why;
+	unsigned int n = 0, i;
+
+	o->status = status;
+	if (status == 401 && resp) {
+		o->n401++;
+		while (n < 4 && !sip_header(resp, "WWW-Authenticate", (int)n, &chal[n]))
+			n++;
+		assert_true(n >= 1);
+		assert_int_equal(osip_uri_to_str(req->req_uri, &uri), 0);
+		if (o->pass && o->n401 <= 2 &&
+		    hmmpd_auth_answer((const char *const *)chal, n, "Authorization",
+				      "m", o->pass, "INFO", uri, "c0ffee", auth,
+				      sizeof(auth), &why) > 0 &&
+		    !sip_send_retry(sip, req, auth, on_response, o)) {
+			for (i = 0; i < n; i++)
+				free(chal[i]);
+			osip_free(uri);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			free(chal[i]);
+		osip_free(uri);
+	}
+	if (resp) {
+		snprintf(o->reason, sizeof(o->reason), "%s",
+			 resp->reason_phrase ? resp->reason_phrase : "");
+		hdr(resp, "Expires", o->expires, sizeof(o->expires));
+		hdr(resp, "Accept", o->accept, sizeof(o->accept));
+		hdr(resp, "Allow", o->allow, sizeof(o->allow));
+	}
+	o->done = true;
+}
+
+static void send_req(struct fix *f, const char *method, const char *ctype,
+		     const char *body, const char *headers, struct outcome *o)
+{
+	char uri[64];
+	struct sip_request rq = {
+		.method = method, .uri = uri, .content_type = ctype,
+		.body = body, .body_len = body ? strlen(body) : 0,
+		.headers = headers, .src = A(COA),
+	};
+	struct timespec t0, t;
+
+	snprintf(uri, sizeof(uri), "sip:hmmp@127.0.0.1:%u",
+		 sip_port(f->d.sip, SIP_TP_UDP));
+	assert_int_equal(sip_send_request(f->client, &rq, on_response, o), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		assert_true(sd_event_run(f->ev, 100000) >= 0);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!o->done && t.tv_sec - t0.tv_sec < 10);
+	assert_true(o->done);
+}
+
+static const char *const BODY =
+	"Version: 1\r\n"
+	"Bind: " ORIG " to " COA "; lifetime=600; encap=minimal; kind=correspondent\r\n"
+	"Conn: " ORIG ":40000 " CN ":5001\r\n";
+
+/* ---- the cases ---- */
+
+static void test_grant(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+	const struct hmmp_binding *b;
+
+	km_conn(CN, ORIG, 5001);
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.n401, 1);
+	assert_int_equal(o.status, 200);
+	assert_string_equal(o.expires, "120");	/* max_lifetime */
+	assert_int_equal(km.nbinds, 1);
+	b = &km.binds[0];
+	assert_int_equal(b->orig, A(ORIG));
+	assert_int_equal(b->coa, A(COA));
+	assert_int_equal(b->peer, A(CN));
+	assert_int_equal(b->kind, HMMP_BIND_CORRESPONDENT);
+	assert_int_equal(b->encap, HMMP_ENCAP_MINIMAL);
+	assert_int_equal(b->lifetime, 120);
+}
+
+static void test_no_connection_403(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+
+	km_conn(CN, ORIG2, 5001);	/* another address */
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason,
+			    "Binding 1: no live connection with the original address");
+	assert_int_equal(km.changes, 0);
+}
+
+static void test_unauthenticated(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { 0 };
+
+	km_conn(CN, ORIG, 5001);
+	/* no credentials: 401 whatever the body */
+	send_req(f, "INFO", "application/sdp", "v=0", NULL, &o);
+	assert_int_equal(o.status, 401);
+	assert_int_equal(km.changes, 0);
+	/* a wrong password: challenged again, never granted */
+	memset(&o, 0, sizeof(o));
+	o.pass = "guess";
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.status, 401);
+	assert_int_equal(o.n401, 3);
+	assert_int_equal(km.changes, 0);
+}
+
+static void test_body_errors(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+
+	km_conn(CN, ORIG, 5001);
+	send_req(f, "INFO", "application/sdp", "v=0\r\n", NULL, &o);
+	assert_int_equal(o.status, 415);
+	assert_string_equal(o.accept, HMMPD_BODY_ACCEPT);
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	send_req(f, "INFO", HMMPD_BODY_TYPE, "Version: 1\r\nBind: 192.0.2.10 to 300.1.1.1\r\n",
+		 NULL, &o);
+	assert_int_equal(o.status, 400);
+	assert_non_null(strstr(o.reason, "Bad binding body: line 2"));
+	assert_int_equal(km.changes, 0);
+}
+
+static void test_seed_forms(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+
+	km_conn(CN, ORIG, 5001);
+	/* F1, its lifetime from Expires */
+	send_req(f, "INFO", "Application/binding",
+		 "Original-IP-Addr: " ORIG "\r\nNew-IP-Addr:" COA "\r\n",
+		 "Expires: 30", &o);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(km.nbinds, 1);
+	assert_int_equal(km.binds[0].lifetime, 30);
+	assert_int_equal(km.binds[0].encap, HMMP_ENCAP_IPIP);
+	/* HMMP's instruction */
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	send_req(f, "INFO", "text/plain", "Bind " ORIG " to " COA "\r\n", NULL, &o);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(km.nbinds, 1);
+	assert_int_equal(km.binds[0].lifetime, 60);	/* configured */
+	/* a router binding: not on one of this host's links here */
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " COA "; kind=router\r\n", NULL, &o);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason,
+			    "Binding 1: original address is on none of this host's links");
+}
+
+static void test_kernel_refusal_undone(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+
+	km_conn(CN, ORIG, 5001);
+	km_conn(CN, ORIG2, 5002);
+	/* ORIG2 was bound before: it must come back as it was */
+	hmmpd_binding_make(&km.binds[0], A(ORIG), A(CN), HMMP_BIND_CORRESPONDENT,
+			   A("203.0.113.99"), HMMP_ENCAP_IPIP, 0);
+	km.nbinds = 1;
+	km.refuse_orig = A(ORIG2);
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\n"
+		 "Bind: " ORIG " to " COA "\r\n"
+		 "Bind: " ORIG2 " to " COA "\r\n", NULL, &o);
+	assert_int_equal(o.status, 500);
+	assert_string_equal(o.reason, "Kernel refused the binding");
+	assert_int_equal(km.nbinds, 1);
+	assert_int_equal(km.binds[0].coa, A("203.0.113.99"));
+	assert_int_equal(km.binds[0].lifetime, 0);
+}
+
+static void test_kernel_down_and_methods(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+
+	f->d.up = false;
+	km_conn(CN, ORIG, 5001);
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.status, 503);
+	assert_int_equal(km.changes, 0);
+	memset(&o, 0, sizeof(o));
+	send_req(f, "OPTIONS", NULL, NULL, NULL, &o);
+	assert_int_equal(o.status, 200);
+	assert_string_equal(o.allow, "INFO, OPTIONS");
+	memset(&o, 0, sizeof(o));
+	send_req(f, "REGISTER", NULL, NULL, NULL, &o);
+	assert_int_equal(o.status, 405);
+}
+
+static void test_other_peers_address(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+
+	/* hmmpd.conf gives ORIG to the peer eve: m may not bind it */
+	f->d.conf->npeers = 1;
+	snprintf(f->d.conf->peers[0].name, sizeof(f->d.conf->peers[0].name), "eve");
+	f->d.conf->peers[0].addr[0] = A(ORIG);
+	f->d.conf->peers[0].naddr = 1;
+	km_conn(CN, ORIG, 5001);
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "Binding 1: original address belongs to another peer");
+	assert_int_equal(km.changes, 0);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (enter_netns() && !netns_err)
+		netns_err = "cannot set up the network namespace";
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_grant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_connection_403, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unauthenticated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seed_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_refusal_undone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_down_and_methods, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_peers_address, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}

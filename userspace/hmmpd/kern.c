@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/* hmmpd: requests to hmmp.ko (see kern.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+
+#include "kern.h"
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+void hmmpd_conns_free(struct hmmpd_conns *c)
+{
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+void hmmpd_bindings_free(struct hmmpd_bindings *b)
+{
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+static int add_conn(struct nl_msg *msg, void *arg)
+{
+	struct hmmpd_conns *out = arg;
+	struct nlattr *tb[HMMP_A_MAX + 1];
+	struct hmmp_conn c;
+
+	if (hmmp_msg_parse(msg, tb) || hmmp_conn_parse(tb[HMMP_A_CONN], &c))
+		return HMMP_NL_BAD;
+	if (grow((void **)&out->v, &out->cap, out->n, sizeof(c)))
+		return -NLE_NOMEM;
+	out->v[out->n++] = c;
+	return 0;
+}
+
+int hmmpd_kern_conns(struct hmmp_nl *nl, uint32_t filter_addr,
+		     struct hmmpd_conns *out)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_CONN_GET, NLM_F_DUMP);
+
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	if (filter_addr && nla_put_u32(msg, HMMP_A_FILTER_ADDR, filter_addr)) {
+		nlmsg_free(msg);
+		snprintf(nl->msg, sizeof(nl->msg), "netlink: out of memory");
+		return HMMP_EXIT_KERNEL;
+	}
+	return hmmp_nl_talk(nl, msg, add_conn, out);
+}
+
+static int add_binding(struct nl_msg *msg, void *arg)
+{
+	struct hmmpd_bindings *out = arg;
+	struct nlattr *tb[HMMP_A_MAX + 1];
+	struct hmmp_binding b;
+
+	if (hmmp_msg_parse(msg, tb) || hmmp_binding_parse(tb[HMMP_A_BINDING], &b))
+		return HMMP_NL_BAD;
+	if (grow((void **)&out->v, &out->cap, out->n, sizeof(b)))
+		return -NLE_NOMEM;
+	out->v[out->n++] = b;
+	return 0;
+}
+
+int hmmpd_kern_bindings(struct hmmp_nl *nl, struct hmmpd_bindings *out)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_BINDING_GET, NLM_F_DUMP);
+
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	return hmmp_nl_talk(nl, msg, add_binding, out);
+}
+
+void hmmpd_binding_make(struct hmmp_binding *b, uint32_t orig, uint32_t peer,
+			uint8_t kind, uint32_t coa, uint8_t encap,
+			uint32_t lifetime)
+{
+	memset(b, 0, sizeof(*b));
+	b->orig = orig;
+	b->peer = peer;
+	b->kind = kind;
+	b->coa = coa;
+	b->encap = encap;
+	b->lifetime = lifetime;
+	HMMP_SET(b, HMMP_BIND_A_ORIG);
+	HMMP_SET(b, HMMP_BIND_A_PEER);
+	HMMP_SET(b, HMMP_BIND_A_KIND);
+	HMMP_SET(b, HMMP_BIND_A_COA);
+	HMMP_SET(b, HMMP_BIND_A_ENCAP);
+	HMMP_SET(b, HMMP_BIND_A_LIFETIME);
+}
+
+/* Only the request attributes: a dumped record carries reply-only ones. */
+static int put_request(struct nl_msg *msg, const struct hmmp_binding *b)
+{
+	struct hmmp_binding r = *b;
+
+	r.have &= (1u << HMMP_BIND_A_ORIG) | (1u << HMMP_BIND_A_PEER) |
+		  (1u << HMMP_BIND_A_KIND) | (1u << HMMP_BIND_A_COA) |
+		  (1u << HMMP_BIND_A_ENCAP) | (1u << HMMP_BIND_A_LIFETIME) |
+		  (1u << HMMP_BIND_A_MIN_SRC);
+	return hmmp_binding_put(msg, &r);
+}
+
+/*
+ * Linux 6.1 and later refuse NLM_F_CREATE and NLM_F_REPLACE on a generic
+ * netlink request to a family that validates its headers (it does unless
+ * it sets resv_start_op past its commands): "ambiguous or reserved bits
+ * set in nlmsg_flags". Then a replace is a create, or on EEXIST a delete
+ * and a create: not atomic (a packet in between is not tunnelled), so the
+ * atomic form is tried first and the fallback remembered.
+ */
+static bool replace_refused;
+
+void hmmpd_kern_forget(void)
+{
+	replace_refused = false;
+}
+
+static int binding_new(struct hmmp_nl *nl, const struct hmmp_binding *b,
+		       int flags)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_BINDING_NEW, flags);
+
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	if (put_request(msg, b)) {
+		nlmsg_free(msg);
+		snprintf(nl->msg, sizeof(nl->msg), "netlink: out of memory");
+		return HMMP_EXIT_KERNEL;
+	}
+	return hmmp_nl_talk(nl, msg, NULL, NULL);
+}
+
+int hmmpd_kern_binding_set(struct hmmp_nl *nl, const struct hmmp_binding *b)
+{
+	int ret;
+
+	if (!replace_refused) {
+		ret = binding_new(nl, b, NLM_F_CREATE | NLM_F_REPLACE);
+		if (!ret || nl->err != EINVAL || !strstr(nl->msg, "nlmsg_flags"))
+			return ret;
+		replace_refused = true;
+	}
+	ret = binding_new(nl, b, 0);
+	if (!ret || nl->err != EEXIST)
+		return ret;
+	ret = hmmpd_kern_binding_del(nl, b->orig,
+				     HMMP_HAVE(b, HMMP_BIND_A_PEER) ? b->peer : 0,
+				     HMMP_HAVE(b, HMMP_BIND_A_KIND) ? b->kind
+								    : HMMP_BIND_CORRESPONDENT);
+	return ret ? ret : binding_new(nl, b, 0);
+}
+
+int hmmpd_kern_binding_del(struct hmmp_nl *nl, uint32_t orig, uint32_t peer,
+			   uint8_t kind)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_BINDING_DEL, 0);
+	struct hmmp_binding b = { 0 };
+	int ret;
+
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	b.orig = orig;
+	b.peer = peer;
+	b.kind = kind;
+	HMMP_SET(&b, HMMP_BIND_A_ORIG);
+	HMMP_SET(&b, HMMP_BIND_A_PEER);
+	HMMP_SET(&b, HMMP_BIND_A_KIND);
+	if (hmmp_binding_put(msg, &b)) {
+		nlmsg_free(msg);
+		snprintf(nl->msg, sizeof(nl->msg), "netlink: out of memory");
+		return HMMP_EXIT_KERNEL;
+	}
+	ret = hmmp_nl_talk(nl, msg, NULL, NULL);
+	if (ret && nl->err == ENOENT) {
+		nl->msg[0] = '\0';
+		return 0;
+	}
+	return ret;
+}
+
+static int get_count(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[HMMP_A_MAX + 1];
+
+	if (hmmp_msg_parse(msg, tb))
+		return HMMP_NL_BAD;
+	if (tb[HMMP_A_COUNT])
+		*(uint32_t *)arg = nla_get_u32(tb[HMMP_A_COUNT]);
+	return 0;
+}
+
+int hmmpd_kern_handoff(struct hmmp_nl *nl, uint32_t old_addr,
+		       uint32_t new_addr, uint32_t *count)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_HANDOFF, 0);
+
+	*count = 0;
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	if ((old_addr && nla_put_u32(msg, HMMP_A_HANDOFF_OLD, old_addr)) ||
+	    nla_put_u32(msg, HMMP_A_HANDOFF_NEW, new_addr)) {
+		nlmsg_free(msg);
+		snprintf(nl->msg, sizeof(nl->msg), "netlink: out of memory");
+		return HMMP_EXIT_KERNEL;
+	}
+	return hmmp_nl_talk(nl, msg, get_count, count);
+}
+
+int hmmpd_kern_set_roles(struct hmmp_nl *nl, uint32_t roles)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_CONFIG_SET, 0);
+	struct nlattr *nest;
+
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	nest = nla_nest_start(msg, HMMP_A_CONFIG);
+	if (!nest || nla_put_u32(msg, HMMP_CFG_A_ROLES, roles)) {
+		nlmsg_free(msg);
+		snprintf(nl->msg, sizeof(nl->msg), "netlink: out of memory");
+		return HMMP_EXIT_KERNEL;
+	}
+	nla_nest_end(msg, nest);
+	return hmmp_nl_talk(nl, msg, NULL, NULL);
+}
+
+int hmmpd_conn_live(const struct hmmp_conn *c)
+{
+	switch (c->state) {
+	case HMMP_CONN_SETUP_REQ:
+	case HMMP_CONN_SETUP_PROG:
+	case HMMP_CONN_ESTABLISHED:
+	case HMMP_CONN_RELEASE_REQ:
+		return 1;
+	default:
+		return 0;
+	}
+}

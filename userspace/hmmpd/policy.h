@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hmmpd: what a correspondent or a router grants an authenticated binding
+ * request. Pure: from the parsed body, the request's source, the peers the
+ * credentials stand for, this host's configuration, SIP_EYE records,
+ * binding table and addresses, it decides the kernel operations, or a 403
+ * with its reason. Nothing is applied here: the caller applies the
+ * operations (and undoes them if the kernel refuses one), so a refusal
+ * leaves the tables as they were.
+ *
+ * The rules (docs/hmmpd.8, "RECEIVING BINDINGS"), for each binding of the
+ * body, all checked before any operation is planned:
+ *  - its kind: the body's, or when the body names none (the seed's forms)
+ *    correspondent when this host has that role and live connections with
+ *    the original address (or does not require them), else router when it
+ *    has that role; a kind whose role this host lacks is refused;
+ *  - the original address is not one of this host's, and when hmmpd.conf
+ *    lists it under a [peer], the credentials are that peer's;
+ *  - the care-of address is the request's source: the 401 went there, so
+ *    an answered challenge proved it reachable (a release, lifetime 0,
+ *    comes from the original address itself, home again);
+ *  - correspondent: with require_connection, live SIP_EYE records with the
+ *    original address as the remote end; one binding per local address
+ *    those connections use (peer = that address), or peer any when no
+ *    connection is required and none exists;
+ *  - router: the original address is on one of this host's links (it was
+ *    the mobile's gateway there); peer any;
+ *  - lifetime: the body's, at most max_lifetime; lifetime 0 deletes this
+ *    kind's bindings of the original address.
+ */
+#ifndef HMMPD_POLICY_H
+#define HMMPD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "body.h"
+#include "config.h"
+#include "net.h"
+#include "objects.h"
+
+struct hmmpd_policy_in {
+	const struct hmmpd_conf *conf;
+	uint32_t src;				/* be32: request source */
+	const char *const *peers;		/* credentials' peer names */
+	unsigned int npeers;
+	const struct hmmpd_body *body;
+	const struct hmmp_conn *conns;		/* SIP_EYE records */
+	size_t nconns;
+	const struct hmmp_binding *binds;	/* the binding table */
+	size_t nbinds;
+	const struct hmmpd_ifaddr *addrs;	/* this host's addresses */
+	size_t naddrs;
+};
+
+struct hmmpd_policy_op {
+	bool del;			/* delete b's key, else create/replace b */
+	struct hmmp_binding b;
+	unsigned int bind;		/* its binding in the body, from 0 */
+	unsigned int nconn;		/* live connections it covers */
+};
+
+struct hmmpd_policy {
+	struct hmmpd_policy_op *ops;	/* heap */
+	unsigned int n;
+	uint32_t granted;		/* least lifetime set; 0 when none */
+	char reason[HMMPD_REASON_MAX];	/* 403: why, fixed words only */
+};
+
+/* 0 (p->ops), 403 (p->reason) or 500 (out of memory). Free p in any case. */
+int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
+			struct hmmpd_policy *p);
+void hmmpd_policy_free(struct hmmpd_policy *p);
+
+/* Whether addr is one of addrs (not counting 0), or on one of their links. */
+bool hmmpd_addr_is_local(const struct hmmpd_ifaddr *addrs, size_t n,
+			 uint32_t addr);
+bool hmmpd_addr_on_link(const struct hmmpd_ifaddr *addrs, size_t n,
+			uint32_t addr);
+
+#endif /* HMMPD_POLICY_H */

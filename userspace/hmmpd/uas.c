@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmmpd: the correspondent and router roles, answering INFO (daemon.h).
+ *
+ * The order of the checks: digest authentication first (401: an
+ * unauthenticated request learns nothing about its body), then the body
+ * (400/413/415), then hmmp.ko being there (503), then the policy
+ * (policy.h: 403), then the kernel operations; a kernel refusal undoes
+ * what was done (500). Every refusal leaves the binding table as it was.
+ * Other methods: OPTIONS is answered 200, the rest 405.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <uapi/linux/hmmp.h>
+
+#include "auth.h"
+#include "body.h"
+#include "daemon.h"
+#include "kern.h"
+#include "log.h"
+#include "net.h"
+#include "policy.h"
+#include "util.h"
+
+#define HDR_ALLOW	"Allow: INFO, OPTIONS"
+
+static void respond(struct hmmpd *d, const osip_message_t *req, int status,
+		    const char *reason, const char *headers)
+{
+	int r = sip_respond(d->sip, req, status, reason, headers, NULL, NULL, 0);
+
+	if (r)
+		hmmpd_log(LOG_ERR, "sip: cannot answer %d: %s", status, strerror(-r));
+}
+
+struct req_ctx {
+	struct hmmpd *d;
+	const osip_message_t *req;
+	char ip[HMMP_ADDRSTRLEN];	/* source address */
+	char ctx[HMMP_ADDRSTRLEN + 128];	/* of the nonce: ip Call-ID */
+	uint32_t src;
+	struct hmmpd_auth_out auth;
+	struct hmmpd_body body;
+	struct hmmpd_conns conns;
+	struct hmmpd_bindings binds;
+	struct hmmpd_netstate net;
+	struct hmmpd_policy pol;
+};
+
+static void ctx_free(struct req_ctx *x)
+{
+	hmmpd_body_free(&x->body);
+	hmmpd_conns_free(&x->conns);
+	hmmpd_bindings_free(&x->binds);
+	hmmpd_net_free(&x->net);
+	hmmpd_policy_free(&x->pol);
+}
+
+static unsigned int alg_mask(const struct hmmpd_conf *c)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < c->nalgs; i++)
+		m |= HMMPD_ALG_BIT(c->algs[i]);
+	return m;
+}
+
+/* 0 when the request is authenticated, else answered 401. */
+static int authenticate(struct req_ctx *x)
+{
+	struct hmmpd *d = x->d;
+	struct hmmpd_digest_server srv = {
+		.key = d->nonce_key, .keylen = sizeof(d->nonce_key),
+		.realm = d->conf->realm, .nonce_lifetime = d->conf->nonce_lifetime,
+		.algs = alg_mask(d->conf),
+	};
+	char *authz[HMMPD_AUTH_MAX_AUTHZ], *ruri = NULL, hdr[2048];
+	struct hmmpd_auth_in in = {
+		.method = x->req->sip_method, .context = x->ctx,
+		.authz = (const char *const *)authz, .now = hmmpd_now_s(),
+	};
+	unsigned int i;
+	int ret = -1;
+
+	while (in.nauthz < HMMPD_AUTH_MAX_AUTHZ &&
+	       !sip_header(x->req, "Authorization", (int)in.nauthz,
+			   &authz[in.nauthz]))
+		in.nauthz++;
+	if (osip_uri_to_str(x->req->req_uri, &ruri)) {
+		respond(d, x->req, 500, "Out of memory", NULL);
+		goto out;
+	}
+	in.request_uri = ruri;
+	hmmpd_auth_judge(&srv, &d->secrets, d->nc, &in, &x->auth);
+	if (x->auth.verdict == HMMPD_AUTH_PASS) {
+		ret = 0;
+		goto out;
+	}
+	if (hmmpd_auth_challenge(&srv, d->conf->algs, d->conf->nalgs, in.now,
+				 x->ctx, x->auth.stale, hdr, sizeof(hdr)) < 0 ||
+	    strlen(hdr) >= sizeof(hdr) - 1) {
+		respond(d, x->req, 500, "Cannot build a challenge", NULL);
+		goto out;
+	}
+	hmmpd_log(LOG_INFO, "info: 401 to %s (%s%s%s)", x->ip, x->auth.why,
+		  x->auth.user[0] ? ", user " : "", x->auth.user);
+	respond(d, x->req, 401, NULL, hdr);
+out:
+	for (i = 0; i < in.nauthz; i++)
+		free(authz[i]);
+	osip_free(ruri);
+	return ret;
+}
+
+/* 0 when the body parsed, else answered 400/413/415/500. */
+static int parse_body(struct req_ctx *x)
+{
+	struct hmmpd *d = x->d;
+	struct hmmpd_body_defaults def = {
+		.lifetime = d->conf->lifetime, .encap = d->conf->encap,
+	};
+	struct hmmpd_body_err err;
+	osip_body_t *b = NULL;
+	char *ctype = NULL, *exp = NULL;
+	uint32_t v;
+	int st;
+
+	sip_header(x->req, "Content-Type", 0, &ctype);
+	if (!sip_header(x->req, "Expires", 0, &exp) &&
+	    !hmmp_u32_parse(exp, 0, UINT32_MAX, &v))
+		def.lifetime = v;
+	free(exp);
+	osip_message_get_body(x->req, 0, &b);
+	st = hmmpd_body_parse(ctype, b && b->body ? b->body : "",
+			      b ? b->length : 0, &def, &x->body, &err);
+	free(ctype);
+	if (!st)
+		return 0;
+	hmmpd_log(LOG_INFO, "info: %d to %s (%s)", err.status, x->ip, err.reason);
+	respond(d, x->req, err.status, err.reason,
+		err.status == 415 ? "Accept: " HMMPD_BODY_ACCEPT : NULL);
+	return -1;
+}
+
+/* What the policy needs from the kernel and the host. 0, or answered. */
+static int gather(struct req_ctx *x)
+{
+	struct hmmpd *d = x->d;
+	unsigned int i, k;
+	int r;
+
+	if (!hmmpd_kernel_up(d)) {
+		hmmpd_log(LOG_WARNING, "info: 503 to %s (hmmp.ko not loaded)", x->ip);
+		respond(d, x->req, 503, "hmmp.ko not loaded", "Retry-After: 5");
+		return -1;
+	}
+	for (i = 0; i < x->body.nbind; i++) {
+		uint32_t orig = x->body.bind[i].orig;
+
+		for (k = 0; k < i; k++)
+			if (x->body.bind[k].orig == orig)
+				break;
+		if (k < i)
+			continue;
+		if (hmmpd_kern_conns(&d->cmd, orig, &x->conns))
+			goto kernel;
+	}
+	if (hmmpd_kern_bindings(&d->cmd, &x->binds))
+		goto kernel;
+	r = hmmpd_net_read(d->rt, &x->net);
+	if (r) {
+		hmmpd_log(LOG_ERR, "info: 500 to %s: cannot read the addresses: %s",
+			  x->ip, nl_geterror(r));
+		respond(d, x->req, 500, "Cannot read the addresses", NULL);
+		return -1;
+	}
+	return 0;
+kernel:
+	hmmpd_log(LOG_ERR, "info: 500 to %s: kernel: %s", x->ip, d->cmd.msg);
+	hmmpd_cmd_failed(d);
+	respond(d, x->req, 500, "Kernel request failed", NULL);
+	return -1;
+}
+
+static const struct hmmp_binding *find_binding(const struct hmmpd_bindings *t,
+					       const struct hmmp_binding *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].orig == key->orig && t->v[i].peer == key->peer &&
+		    t->v[i].kind == key->kind)
+			return &t->v[i];
+	return NULL;
+}
+
+static void log_binding(const char *what, const struct hmmp_binding *b,
+			unsigned int nconn)
+{
+	char o[HMMP_ADDRSTRLEN], c[HMMP_ADDRSTRLEN], p[HMMP_ADDRSTRLEN];
+
+	hmmpd_log(LOG_INFO, "binding: %s %s -> %s kind %s peer %s encap %s lifetime %u s (%u connections)",
+		  what, hmmp_addr_format(b->orig, o), hmmp_addr_format(b->coa, c),
+		  hmmp_kind_name(b->kind) ? hmmp_kind_name(b->kind) : "?",
+		  b->peer ? hmmp_addr_format(b->peer, p) : "any",
+		  hmmp_encap_name(b->encap) ? hmmp_encap_name(b->encap) : "?",
+		  b->lifetime, nconn);
+}
+
+/* Put a binding back as it was (rollback). */
+static void restore(struct hmmpd *d, const struct hmmp_binding *prior,
+		    const struct hmmp_binding *key)
+{
+	struct hmmp_binding b;
+	int r;
+
+	if (prior) {
+		uint32_t life = prior->lifetime;
+
+		if (life && HMMP_HAVE(prior, HMMP_BIND_A_EXPIRES_MS))
+			life = (uint32_t)((prior->expires_ms + 999) / 1000);
+		hmmpd_binding_make(&b, prior->orig, prior->peer, prior->kind,
+				   prior->coa, prior->encap, life ? life : 1);
+		if (!prior->lifetime)
+			b.lifetime = 0;
+		if (HMMP_HAVE(prior, HMMP_BIND_A_MIN_SRC)) {
+			b.min_src = prior->min_src;
+			HMMP_SET(&b, HMMP_BIND_A_MIN_SRC);
+		}
+		r = hmmpd_kern_binding_set(&d->cmd, &b);
+	} else {
+		r = hmmpd_kern_binding_del(&d->cmd, key->orig, key->peer, key->kind);
+	}
+	if (r) {
+		hmmpd_log(LOG_ERR, "binding: cannot undo a change: %s", d->cmd.msg);
+		hmmpd_cmd_failed(d);
+	}
+}
+
+/* Apply the policy's operations; undo them all if one fails. */
+static int apply(struct req_ctx *x)
+{
+	struct hmmpd *d = x->d;
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; i < x->pol.n; i++) {
+		const struct hmmpd_policy_op *op = &x->pol.ops[i];
+
+		if (op->del)
+			r = hmmpd_kern_binding_del(&d->cmd, op->b.orig, op->b.peer,
+						   op->b.kind);
+		else
+			r = hmmpd_kern_binding_set(&d->cmd, &op->b);
+		if (r)
+			break;
+		log_binding(op->del ? "removed" : "installed", &op->b, op->nconn);
+	}
+	if (i == x->pol.n)
+		return 0;
+	hmmpd_log(LOG_ERR, "info: 500 to %s: kernel refused binding %u: %s",
+		  x->ip, x->pol.ops[i].bind + 1, d->cmd.msg);
+	hmmpd_cmd_failed(d);
+	while (i--) {
+		const struct hmmpd_policy_op *op = &x->pol.ops[i];
+
+		restore(d, find_binding(&x->binds, &op->b), &op->b);
+		log_binding("undone", &op->b, op->nconn);
+	}
+	respond(d, x->req, 500, "Kernel refused the binding", NULL);
+	return -1;
+}
+
+static void handle_info(struct req_ctx *x)
+{
+	struct hmmpd *d = x->d;
+	const char *peers[HMMPD_AUTH_MAX_PEERS];
+	struct hmmpd_policy_in in = { 0 };
+	char hdr[64];
+	unsigned int i;
+	int st;
+
+	if (authenticate(x) || parse_body(x) || gather(x))
+		return;
+	for (i = 0; i < x->auth.npeers; i++)
+		peers[i] = x->auth.peers[i]->peer;
+	in.conf = d->conf;
+	in.src = x->src;
+	in.peers = peers;
+	in.npeers = x->auth.npeers;
+	in.body = &x->body;
+	in.conns = x->conns.v;
+	in.nconns = x->conns.n;
+	in.binds = x->binds.v;
+	in.nbinds = x->binds.n;
+	in.addrs = x->net.addrs;
+	in.naddrs = x->net.naddrs;
+	hmmpd_log(LOG_INFO, "info: from %s user %s (peer %s): %u bindings, %u connections listed",
+		  x->ip, x->auth.user, peers[0], x->body.nbind, x->body.nconn);
+	st = hmmpd_policy_decide(&in, &x->pol);
+	if (st) {
+		hmmpd_log(LOG_INFO, "info: %d to %s (%s)", st, x->ip, x->pol.reason);
+		respond(d, x->req, st, x->pol.reason, NULL);
+		return;
+	}
+	if (apply(x))
+		return;
+	hdr[0] = '\0';
+	if (x->pol.granted)
+		snprintf(hdr, sizeof(hdr), "Expires: %u", x->pol.granted);
+	hmmpd_log(LOG_INFO, "info: 200 to %s (%u bindings, %u changes)", x->ip,
+		  x->body.nbind, x->pol.n);
+	respond(d, x->req, 200, NULL, hdr[0] ? hdr : NULL);
+}
+
+void hmmpd_uas_request(struct sip *sip, const osip_message_t *req,
+		       const struct sip_addr *src, enum sip_transport tp,
+		       void *data)
+{
+	struct hmmpd *d = data;
+	struct req_ctx *x;
+
+	(void)sip;
+	(void)tp;
+	if (!strcmp(req->sip_method, "OPTIONS")) {
+		respond(d, req, 200, NULL, HDR_ALLOW "\r\nAccept: " HMMPD_BODY_ACCEPT);
+		return;
+	}
+	if (strcmp(req->sip_method, "INFO")) {
+		respond(d, req, 405, NULL, HDR_ALLOW);
+		return;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		respond(d, req, 500, "Out of memory", NULL);
+		return;
+	}
+	x->d = d;
+	x->req = req;
+	x->src = src->addr;
+	hmmp_addr_format(src->addr, x->ip);
+	/*
+	 * The nonce is bound to the source (the 401 goes there: answering it
+	 * proves the address reachable) and to the Call-ID, which a retry
+	 * with credentials keeps: every request has a nonce of its own, so
+	 * the nonce-count table tells a replay from a new request.
+	 */
+	snprintf(x->ctx, sizeof(x->ctx), "%s %.60s@%.60s", x->ip,
+		 req->call_id && req->call_id->number ? req->call_id->number : "",
+		 req->call_id && req->call_id->host ? req->call_id->host : "");
+	hmmpd_body_init(&x->body);
+	handle_info(x);
+	ctx_free(x);
+	free(x);
+}
