@@ -10,6 +10,8 @@ BUILD := $(TOP)/build
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 export HMMP_CACHE ?= $(HOME)/.cache/hmmp
 
 # Kernel lines: all installed ones, or the one tree KDIR names. By default
@@ -24,7 +26,7 @@ KVERS := $(notdir $(abspath $(KDIR)))
 endif
 kdir_of = $(if $(filter $(1),$(notdir $(abspath $(KDIR)))),$(KDIR),/usr/src/linux-headers-$(1))
 
-PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libosip2 libsystemd libcrypto inih
+PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libosip2 libsystemd libcrypto inih zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g
@@ -115,13 +117,26 @@ bench: deps all
 lint: deps
 	@scripts/lint $(lastword $(KVERS))
 
+# make install [DESTDIR=...] [PREFIX=/usr/local]: binaries, man pages, the
+# systemd unit (ExecStart pointing at SBINDIR), the configuration example in
+# /etc/hmmp (mode 0700: the secrets file lives there too) and hmmp.ko for
+# every built kernel line; depmod when installing into the running system.
 install: all
-	install -D -m 0755 $(BUILD)/bin/hmmpd $(DESTDIR)$(SBINDIR)/hmmpd
-	install -D -m 0755 $(BUILD)/bin/hmmpctl $(DESTDIR)$(SBINDIR)/hmmpctl
-	install -D -m 0644 docs/hmmpctl.8 $(DESTDIR)$(MANDIR)/man8/hmmpctl.8
-	@for v in $(KVERS); do \
-		install -D -m 0644 $(BUILD)/$$v/kmod/hmmp.ko \
-			$(DESTDIR)/lib/modules/$$v/updates/hmmp.ko; done
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/bin/hmmpd $(BUILD)/bin/hmmpctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 docs/hmmpd.8 docs/hmmpctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/hmmpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|^ExecStart=/usr/sbin/hmmpd|ExecStart=$(SBINDIR)/hmmpd|' userspace/hmmpd/hmmpd.service \
+		>$(DESTDIR)$(UNITDIR)/hmmpd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hmmpd.service
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/hmmp
+	install -m 0644 userspace/hmmpd/hmmpd.conf.example $(DESTDIR)$(SYSCONFDIR)/hmmp/hmmpd.conf.example
+	@set -e; for v in $(KVERS); do \
+		echo "install -D -m 0644 $(BUILD)/$$v/kmod/hmmp.ko $(DESTDIR)/lib/modules/$$v/updates/hmmp.ko"; \
+		install -D -m 0644 $(BUILD)/$$v/kmod/hmmp.ko $(DESTDIR)/lib/modules/$$v/updates/hmmp.ko; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a $$v; fi; \
+	done
 
 clean:
 	rm -rf $(BUILD)
