@@ -3,7 +3,7 @@
  * Unit tests: userspace/hmmpd/uas.c, the correspondent and router side of
  * hmmpd, end to end in one process: a SIP client (sip.c) sends INFO
  * requests to the daemon's request handler, which talks to a fake hmmp.ko
- * (fake_kernel.h) holding a connection and a binding table.
+ * (fake_kernel.h, fake_module.h) holding a connection and a binding table.
  *
  * The test runs in a network namespace of its own (unshare; a user
  * namespace too when not privileged) with 203.0.113.10 (the mobile's
@@ -37,127 +37,23 @@
 #include "body.h"
 #include "daemon.h"
 #include "fake_kernel.h"
+#include "fake_module.h"
 #include "kern.h"
 #include "log.h"
 #include "net.h"
 #include "sip.h"
 #include "util.h"
 
-static uint32_t A(const char *s)
-{
-	uint32_t a = 0;
-
-	if (hmmp_addr_parse(s, &a))
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
 #define ORIG	"192.0.2.10"
 #define ORIG2	"192.0.2.11"
 #define COA	"203.0.113.10"
 #define CN	"198.51.100.10"
 
-/* ---- the fake module ---- */
-
-static struct {
-	struct hmmp_conn conns[8];
-	int nconns;
-	struct hmmp_binding binds[8];
-	int nbinds;
-	uint32_t refuse_orig;	/* BINDING_NEW of this orig: ENOSPC */
-	int changes;
-} km;
-
-static int km_find(uint32_t orig, uint32_t peer, uint8_t kind)
-{
-	int i;
-
-	for (i = 0; i < km.nbinds; i++)
-		if (km.binds[i].orig == orig && km.binds[i].peer == peer &&
-		    km.binds[i].kind == kind)
-			return i;
-	return -1;
-}
-
-static void km_handler(const struct nlmsghdr *req)
-{
-	struct genlmsghdr *g = nlmsg_data(req);
-	struct nlattr *tb[HMMP_A_MAX + 1];
-	struct hmmp_binding b;
-	struct nl_msg *m;
-	uint32_t f;
-	int i;
-
-	assert_int_equal(genlmsg_parse((struct nlmsghdr *)req, 0, tb, HMMP_A_MAX, NULL), 0);
-	switch (g->cmd) {
-	case HMMP_CMD_CONN_GET:
-		f = tb[HMMP_A_FILTER_ADDR] ? nla_get_u32(tb[HMMP_A_FILTER_ADDR]) : 0;
-		for (i = 0; i < km.nconns; i++) {
-			const struct hmmp_conn *c = &km.conns[i];
-			struct nlattr *n;
-
-			if (f && c->orig_local != f && c->remote != f)
-				continue;
-			m = fk_msg(req, FK_FAMILY, HMMP_CMD_CONN_GET, NLM_F_MULTI);
-			n = nla_nest_start(m, HMMP_A_CONN);
-			nla_put_u32(m, HMMP_CONN_A_ORIG_LOCAL, c->orig_local);
-			nla_put_u32(m, HMMP_CONN_A_CUR_LOCAL, c->cur_local);
-			nla_put_u32(m, HMMP_CONN_A_REMOTE, c->remote);
-			nla_put_u16(m, HMMP_CONN_A_LPORT, htons(c->lport));
-			nla_put_u16(m, HMMP_CONN_A_RPORT, htons(c->rport));
-			nla_put_u8(m, HMMP_CONN_A_STATE, c->state);
-			nla_nest_end(m, n);
-			fk_reply(m);
-		}
-		fk_done(req);
-		return;
-	case HMMP_CMD_BINDING_GET:
-		for (i = 0; i < km.nbinds; i++) {
-			m = fk_msg(req, FK_FAMILY, HMMP_CMD_BINDING_GET, NLM_F_MULTI);
-			hmmp_binding_put(m, &km.binds[i]);
-			fk_reply(m);
-		}
-		fk_done(req);
-		return;
-	case HMMP_CMD_BINDING_NEW:
-		assert_int_equal(hmmp_binding_parse(tb[HMMP_A_BINDING], &b), 0);
-		if (b.orig == km.refuse_orig) {
-			fk_ack(req, ENOSPC, "binding table full (bind_max)");
-			return;
-		}
-		i = km_find(b.orig, b.peer, b.kind);
-		if (i < 0)
-			i = km.nbinds++;
-		km.binds[i] = b;
-		km.changes++;
-		fk_ack(req, 0, NULL);
-		return;
-	case HMMP_CMD_BINDING_DEL:
-		assert_int_equal(hmmp_binding_parse(tb[HMMP_A_BINDING], &b), 0);
-		i = km_find(b.orig, b.peer, b.kind);
-		if (i < 0) {
-			fk_ack(req, ENOENT, NULL);
-			return;
-		}
-		km.binds[i] = km.binds[--km.nbinds];
-		km.changes++;
-		fk_ack(req, 0, NULL);
-		return;
-	default:
-		fk_ack(req, EOPNOTSUPP, NULL);
-	}
-}
+/* ---- the fake module (fake_module.h) ---- */
 
 static void km_conn(const char *local, const char *remote, uint16_t lport)
 {
-	struct hmmp_conn *c = &km.conns[km.nconns++];
-
-	memset(c, 0, sizeof(*c));
-	c->orig_local = c->cur_local = A(local);
-	c->remote = A(remote);
-	c->lport = lport;
-	c->rport = 40000;
-	c->state = HMMP_CONN_ESTABLISHED;
+	fm_conn(local, local, remote, lport, 40000, HMMP_CONN_ESTABLISHED);
 }
 
 /* ---- the network namespace ---- */
@@ -242,7 +138,6 @@ static int setup(void **state)
 		fail_msg("%s", netns_err);
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	memset(&km, 0, sizeof(km));
 	hmmpd_log_set_level(getenv("HMMP_TEST_VERBOSE") ? LOG_DEBUG : LOG_EMERG);
 	assert_int_equal(sd_event_new(&f->ev), 0);
 	f->d.ev = f->ev;
@@ -258,7 +153,7 @@ static int setup(void **state)
 	f->d.nc = calloc(1, sizeof(*f->d.nc));
 	assert_non_null(f->d.nc);
 	fk_setup(&f->d.cmd);
-	fk.handler = km_handler;
+	fm_setup();
 	assert_int_equal(hmmp_nl_resolve(&f->d.cmd), 0);
 	f->d.up = true;
 	f->d.rt = hmmpd_net_open();
@@ -394,8 +289,8 @@ static void test_grant(void **state)
 	assert_int_equal(o.n401, 1);
 	assert_int_equal(o.status, 200);
 	assert_string_equal(o.expires, "120");	/* max_lifetime */
-	assert_int_equal(km.nbinds, 1);
-	b = &km.binds[0];
+	assert_int_equal(fm.nbinds, 1);
+	b = &fm.binds[0];
 	assert_int_equal(b->orig, A(ORIG));
 	assert_int_equal(b->coa, A(COA));
 	assert_int_equal(b->peer, A(CN));
@@ -414,7 +309,7 @@ static void test_no_connection_403(void **state)
 	assert_int_equal(o.status, 403);
 	assert_string_equal(o.reason,
 			    "Binding 1: no live connection with the original address");
-	assert_int_equal(km.changes, 0);
+	assert_int_equal(fm.changes, 0);
 }
 
 static void test_unauthenticated(void **state)
@@ -426,14 +321,14 @@ static void test_unauthenticated(void **state)
 	/* no credentials: 401 whatever the body */
 	send_req(f, "INFO", "application/sdp", "v=0", NULL, &o);
 	assert_int_equal(o.status, 401);
-	assert_int_equal(km.changes, 0);
+	assert_int_equal(fm.changes, 0);
 	/* a wrong password: challenged again, never granted */
 	memset(&o, 0, sizeof(o));
 	o.pass = "guess";
 	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
 	assert_int_equal(o.status, 401);
 	assert_int_equal(o.n401, 3);
-	assert_int_equal(km.changes, 0);
+	assert_int_equal(fm.changes, 0);
 }
 
 static void test_body_errors(void **state)
@@ -451,7 +346,7 @@ static void test_body_errors(void **state)
 		 NULL, &o);
 	assert_int_equal(o.status, 400);
 	assert_non_null(strstr(o.reason, "Bad binding body: line 2"));
-	assert_int_equal(km.changes, 0);
+	assert_int_equal(fm.changes, 0);
 }
 
 static void test_seed_forms(void **state)
@@ -465,16 +360,16 @@ static void test_seed_forms(void **state)
 		 "Original-IP-Addr: " ORIG "\r\nNew-IP-Addr:" COA "\r\n",
 		 "Expires: 30", &o);
 	assert_int_equal(o.status, 200);
-	assert_int_equal(km.nbinds, 1);
-	assert_int_equal(km.binds[0].lifetime, 30);
-	assert_int_equal(km.binds[0].encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(fm.nbinds, 1);
+	assert_int_equal(fm.binds[0].lifetime, 30);
+	assert_int_equal(fm.binds[0].encap, HMMP_ENCAP_IPIP);
 	/* HMMP's instruction */
 	memset(&o, 0, sizeof(o));
 	o.pass = "the cn secret";
 	send_req(f, "INFO", "text/plain", "Bind " ORIG " to " COA "\r\n", NULL, &o);
 	assert_int_equal(o.status, 200);
-	assert_int_equal(km.nbinds, 1);
-	assert_int_equal(km.binds[0].lifetime, 60);	/* configured */
+	assert_int_equal(fm.nbinds, 1);
+	assert_int_equal(fm.binds[0].lifetime, 60);	/* configured */
 	/* a router binding: not on one of this host's links here */
 	memset(&o, 0, sizeof(o));
 	o.pass = "the cn secret";
@@ -493,19 +388,19 @@ static void test_kernel_refusal_undone(void **state)
 	km_conn(CN, ORIG, 5001);
 	km_conn(CN, ORIG2, 5002);
 	/* ORIG2 was bound before: it must come back as it was */
-	hmmpd_binding_make(&km.binds[0], A(ORIG), A(CN), HMMP_BIND_CORRESPONDENT,
+	hmmpd_binding_make(&fm.binds[0], A(ORIG), A(CN), HMMP_BIND_CORRESPONDENT,
 			   A("203.0.113.99"), HMMP_ENCAP_IPIP, 0);
-	km.nbinds = 1;
-	km.refuse_orig = A(ORIG2);
+	fm.nbinds = 1;
+	fm.refuse_orig = A(ORIG2);
 	send_req(f, "INFO", HMMPD_BODY_TYPE,
 		 "Version: 1\r\n"
 		 "Bind: " ORIG " to " COA "\r\n"
 		 "Bind: " ORIG2 " to " COA "\r\n", NULL, &o);
 	assert_int_equal(o.status, 500);
 	assert_string_equal(o.reason, "Kernel refused the binding");
-	assert_int_equal(km.nbinds, 1);
-	assert_int_equal(km.binds[0].coa, A("203.0.113.99"));
-	assert_int_equal(km.binds[0].lifetime, 0);
+	assert_int_equal(fm.nbinds, 1);
+	assert_int_equal(fm.binds[0].coa, A("203.0.113.99"));
+	assert_int_equal(fm.binds[0].lifetime, 0);
 }
 
 static void test_kernel_down_and_methods(void **state)
@@ -517,7 +412,7 @@ static void test_kernel_down_and_methods(void **state)
 	km_conn(CN, ORIG, 5001);
 	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
 	assert_int_equal(o.status, 503);
-	assert_int_equal(km.changes, 0);
+	assert_int_equal(fm.changes, 0);
 	memset(&o, 0, sizeof(o));
 	send_req(f, "OPTIONS", NULL, NULL, NULL, &o);
 	assert_int_equal(o.status, 200);
@@ -541,7 +436,7 @@ static void test_other_peers_address(void **state)
 	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
 	assert_int_equal(o.status, 403);
 	assert_string_equal(o.reason, "Binding 1: original address belongs to another peer");
-	assert_int_equal(km.changes, 0);
+	assert_int_equal(fm.changes, 0);
 }
 
 static int group_setup(void **state)
