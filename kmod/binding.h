@@ -68,6 +68,14 @@ struct hmmp_binding {
 	 */
 	u32 pmtu;
 	unsigned long pmtu_expires;
+	/* RFC 2003 section 4.1 soft state: ICMP errors other than
+	 * fragmentation-needed about the tunnel, still to be told to the
+	 * senders of the next inner packets, until errs_expires. Written
+	 * on the packet path with WRITE_ONCE; racing updates may lose a
+	 * count, which only changes how many senders hear of it.
+	 */
+	u32 errs;
+	unsigned long errs_expires;
 	unsigned long created;
 	unsigned long refreshed;
 	struct hmmp_binding_ctr __percpu *ctr;
@@ -216,10 +224,6 @@ static inline void hmmp_binding_count(const struct hmmp_binding *b,
 	this_cpu_add(b->ctr->bytes[dir], bytes);
 }
 
-/* Copy of the live binding with exactly this key (no "any" fallback; one
- * whose lifetime has run out counts as absent). Returns true and fills
- * @bi when found. Any context.
- */
 /* Records a path MTU learned for @b's tunnel (RCU read side). */
 static inline void hmmp_binding_note_pmtu(const struct hmmp_binding *b,
 					  u32 mtu, unsigned long until)
@@ -239,6 +243,44 @@ static inline u32 hmmp_binding_pmtu(const struct hmmp_binding *b,
 	return mtu && time_before(now, READ_ONCE(b->pmtu_expires)) ? mtu : 0;
 }
 
+/* Window in which a tunnel error is told to senders (as Linux's ipip). */
+#define HMMP_BINDING_ERR_TIMEO	(30 * HZ)
+
+/* Records one ICMP error about @b's tunnel at @now (RCU read side). */
+static inline void hmmp_binding_note_error(const struct hmmp_binding *b,
+					   unsigned long now)
+{
+	struct hmmp_binding *w = (struct hmmp_binding *)b;
+
+	WRITE_ONCE(w->errs_expires, now + HMMP_BINDING_ERR_TIMEO);
+	WRITE_ONCE(w->errs, READ_ONCE(b->errs) + 1);
+}
+
+/*
+ * Takes one recorded tunnel error at @now: true when the sender of the
+ * packet at hand should hear of it. Errors older than the window are
+ * forgotten.
+ */
+static inline bool hmmp_binding_take_error(const struct hmmp_binding *b,
+					   unsigned long now)
+{
+	struct hmmp_binding *w = (struct hmmp_binding *)b;
+	u32 errs = READ_ONCE(b->errs);
+
+	if (!errs)
+		return false;
+	if (!time_before(now, READ_ONCE(b->errs_expires))) {
+		WRITE_ONCE(w->errs, 0);
+		return false;
+	}
+	WRITE_ONCE(w->errs, errs - 1);
+	return true;
+}
+
+/* Copy of the live binding with exactly this key (no "any" fallback; one
+ * whose lifetime has run out counts as absent). Returns true and fills
+ * @bi when found. Any context.
+ */
 bool hmmp_binding_get(struct hmmp_binding_table *t, __be32 orig, __be32 peer,
 		      u8 kind, unsigned long now,
 		      struct hmmp_binding_info *bi);

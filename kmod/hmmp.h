@@ -22,6 +22,8 @@ struct hmmp_dp_pcpu {
 	u64 decap_errors;	/* malformed encapsulated packets dropped */
 	u64 unknown_peer;	/* encapsulated packets with no binding */
 	u64 pmtu_sent;		/* ICMP fragmentation-needed sent */
+	u64 tunnel_errors;	/* ICMP errors about our tunnel packets */
+	u64 errors_relayed;	/* ICMP unreachable relayed to senders */
 };
 
 struct hmmp_net {

@@ -60,41 +60,66 @@ int hmmp_tcp_parse(const struct sk_buff *skb, struct hmmp_tcp_seg *seg)
 	return 0;
 }
 
+static bool hmmp_is_tunnel_proto(u8 proto)
+{
+	return proto == IPPROTO_IPIP || proto == HMMP_IPPROTO_MINIMAL;
+}
+
+/* The four addresses of a tunnel packet: outer, then original (inner). */
+struct hmmp_tun_addrs {
+	__be32 outer_saddr;
+	__be32 outer_daddr;
+	__be32 saddr;
+	__be32 daddr;
+};
+
+#define HMMP_KIND_BIT(kind)	BIT(kind)
+
 /*
- * The binding whose tunnel carried a packet this host encapsulated, from
- * the packet's outer and original addresses: as a correspondent the outer
- * destination is the care-of address of the original destination; as a
- * mobile the original source is bound to the original destination; as a
- * router the outer destination is the care-of address of the original
- * destination, for any peer. RCU read side.
+ * The binding whose tunnel a packet went through, for the kinds in @kinds
+ * (HMMP_KIND_BIT()), whether this host sent the packet (@sent) or
+ * received it. A binding keys on the mobile's original address and its
+ * correspondent, and its care-of address is the tunnel's end on the
+ * mobile's side, so what matters is which way the packet went: toward the
+ * mobile when a correspondent or a router sent it or a mobile received
+ * it, away from it otherwise. The care-of address must be the outer
+ * address on the mobile's side. RCU read side.
  */
 static const struct hmmp_binding *
-hmmp_binding_of_sent(struct hmmp_net *hn, __be32 outer_daddr, __be32 saddr,
-		     __be32 daddr)
+hmmp_tunnel_binding(struct hmmp_net *hn, u32 kinds,
+		    const struct hmmp_tun_addrs *a, bool sent)
 {
 	unsigned long now = jiffies;
 	const struct hmmp_binding *b;
+	__be32 orig, peer, m_outer;
+	bool to_mobile;
+	u8 kind;
 
-	b = hmmp_binding_lookup(&hn->bindings, daddr, saddr,
-				HMMP_BIND_CORRESPONDENT, now);
-	if (b && b->coa == outer_daddr)
-		return b;
-	b = hmmp_binding_lookup(&hn->bindings, saddr, daddr, HMMP_BIND_MOBILE,
-				now);
-	if (b && b->peer == outer_daddr)
-		return b;
-	b = hmmp_binding_lookup(&hn->bindings, daddr, 0, HMMP_BIND_ROUTER, now);
-	if (b && b->coa == outer_daddr)
-		return b;
+	for (kind = HMMP_BIND_CORRESPONDENT; kind <= HMMP_BIND_ROUTER; kind++) {
+		if (!(kinds & HMMP_KIND_BIT(kind)))
+			continue;
+		to_mobile = (kind == HMMP_BIND_MOBILE) != sent;
+		orig = to_mobile ? a->daddr : a->saddr;
+		peer = to_mobile ? a->saddr : a->daddr;
+		m_outer = to_mobile ? a->outer_daddr : a->outer_saddr;
+		b = hmmp_binding_lookup(&hn->bindings, orig, peer, kind, now);
+		if (b && b->coa == m_outer)
+			return b;
+	}
 	return NULL;
 }
 
 /*
- * ICMP fragmentation-needed about a packet of one of our tunnels (RFC 2003
- * section 4): the path to the tunnel's far end is narrower than its link.
- * The MTU is kept on the binding, not on the route: on a mobile the outer
- * and the original packets go to the same correspondent, and the route's
- * PMTU is the one the original flow must use (20 bytes less).
+ * An ICMP error about a packet of one of our tunnels (RFC 2003 section
+ * 4), from a router on the tunnel's path. Fragmentation-needed: the path
+ * to the tunnel's far end is narrower than its link; the MTU is kept on
+ * the binding, not on the route: on a mobile the outer and the original
+ * packets go to the same correspondent, and the route's PMTU is the one
+ * the original flow must use (20 bytes less). Unreachable and time
+ * exceeded: the binding keeps the error as soft state (section 4.1) and
+ * the senders of the next packets into the tunnel hear of it
+ * (hmmp_tunnel_xmit()), as Linux's ipip does; the quoted packet rarely
+ * holds enough of the inner one to relay the error itself.
  */
 static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 {
@@ -103,7 +128,7 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 	const struct iphdr *outer, *inner;
 	const struct hmmp_minhdr *mh;
 	const struct hmmp_binding *b;
-	__be32 saddr, daddr;
+	struct hmmp_tun_addrs a;
 	u32 mtu;
 
 	if (!atomic_read(&hn->bindings.count))
@@ -113,36 +138,55 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 		return;
 	icmph = (const struct icmphdr *)(skb->data + off);
 	outer = (const struct iphdr *)(icmph + 1);
-	if (icmph->type != ICMP_DEST_UNREACH ||
-	    icmph->code != ICMP_FRAG_NEEDED || outer->ihl < 5)
+	if ((icmph->type != ICMP_DEST_UNREACH &&
+	     icmph->type != ICMP_TIME_EXCEEDED) || outer->ihl < 5 ||
+	    !hmmp_is_tunnel_proto(outer->protocol))
 		return;
 	need += outer->ihl * 4 - sizeof(*outer);
+	need += outer->protocol == IPPROTO_IPIP ? sizeof(*inner) :
+						  HMMP_MINIMAL_HLEN;
+	if (!pskb_may_pull(skb, need))
+		return;
+	icmph = (const struct icmphdr *)(skb->data + off);
+	outer = (const struct iphdr *)(icmph + 1);
+	a.outer_saddr = outer->saddr;
+	a.outer_daddr = outer->daddr;
 	if (outer->protocol == IPPROTO_IPIP) {
-		if (!pskb_may_pull(skb, need + sizeof(*inner)))
-			return;
-		outer = (const struct iphdr *)(skb->data + off +
-					       sizeof(*icmph));
 		inner = (const struct iphdr *)((const u8 *)outer +
 					       outer->ihl * 4);
-		saddr = inner->saddr;
-		daddr = inner->daddr;
-	} else if (outer->protocol == HMMP_IPPROTO_MINIMAL) {
-		if (!pskb_may_pull(skb, need + HMMP_MINIMAL_HLEN_SRC))
-			return;
-		outer = (const struct iphdr *)(skb->data + off +
-					       sizeof(*icmph));
+		a.saddr = inner->saddr;
+		a.daddr = inner->daddr;
+	} else {
 		mh = (const struct hmmp_minhdr *)((const u8 *)outer +
 						  outer->ihl * 4);
-		daddr = mh->daddr;
-		saddr = mh->flags & HMMP_MINIMAL_S ? mh->saddr : outer->saddr;
-	} else {
+		a.daddr = mh->daddr;
+		a.saddr = outer->saddr;
+		/* The original source: quoted only when it was sent. */
+		if ((mh->flags & HMMP_MINIMAL_S) &&
+		    pskb_may_pull(skb, need + HMMP_MINIMAL_HLEN_SRC -
+				  HMMP_MINIMAL_HLEN)) {
+			outer = (const struct iphdr *)(skb->data + off +
+						       sizeof(*icmph));
+			mh = (const struct hmmp_minhdr *)((const u8 *)outer +
+							  outer->ihl * 4);
+			a.saddr = mh->saddr;
+		}
+	}
+	b = hmmp_tunnel_binding(hn, HMMP_KIND_BIT(HMMP_BIND_CORRESPONDENT) |
+				    HMMP_KIND_BIT(HMMP_BIND_MOBILE) |
+				    HMMP_KIND_BIT(HMMP_BIND_ROUTER),
+				&a, true);
+	if (!b)
+		return;
+	this_cpu_inc(hn->dp->tunnel_errors);
+	if (icmph->type == ICMP_DEST_UNREACH &&
+	    icmph->code == ICMP_FRAG_NEEDED) {
+		mtu = ntohs(icmph->un.frag.mtu);
+		if (mtu >= IPV4_MIN_MTU)
+			hmmp_binding_note_pmtu(b, mtu, jiffies + 600 * HZ);
 		return;
 	}
-	b = hmmp_binding_of_sent(hn, outer->daddr, saddr, daddr);
-	mtu = ntohs(icmph->un.frag.mtu);
-	if (!b || mtu < IPV4_MIN_MTU)
-		return;
-	hmmp_binding_note_pmtu(b, mtu, jiffies + 600 * HZ);
+	hmmp_binding_note_error(b, jiffies);
 }
 
 /*
@@ -174,11 +218,6 @@ static unsigned int hmmp_track(struct hmmp_net *hn, struct sk_buff *skb,
 		hmmp_sipeye_count_invalid(&hn->sipeye);
 	/* SIP_EYE observes; it never drops. */
 	return NF_ACCEPT;
-}
-
-static bool hmmp_is_tunnel_proto(u8 proto)
-{
-	return proto == IPPROTO_IPIP || proto == HMMP_IPPROTO_MINIMAL;
 }
 
 static unsigned int hmmp_overhead(const struct hmmp_binding *b, bool with_src)
@@ -252,6 +291,13 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 	if (IS_ERR(rt))
 		return NF_DROP;
 	saddr = fl4.saddr;
+	if (hmmp_binding_take_error(b, jiffies)) {
+		/* RFC 2003 section 4.1: the tunnel reported trouble; tell
+		 * this sender, and still try to deliver.
+		 */
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+		this_cpu_inc(dp->errors_relayed);
+	}
 	/* RFC 2004: the original source travels along when it changes. */
 	with_src = b->min_src || saddr != ip_hdr(skb)->saddr;
 	mtu = hmmp_outer_mtu(&rt->dst, b) - hmmp_overhead(b, with_src);
@@ -304,15 +350,16 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		ip_local_out(net, skb->sk, skb);
 		goto stolen;
 	}
-	this_cpu_inc(dp->encap);
+	this_cpu_add(dp->encap, segs);
 	hmmp_binding_count(b, HMMP_BINDING_ENCAP, segs, len);
 	return NF_ACCEPT;
 
 stolen:
+	/* Counted in packets on the wire: a GSO packet's segments. */
 	if (steal)
-		this_cpu_inc(dp->fwd);
+		this_cpu_add(dp->fwd, segs);
 	else
-		this_cpu_inc(dp->encap);
+		this_cpu_add(dp->encap, segs);
 	hmmp_binding_count(b, HMMP_BINDING_ENCAP, segs, len);
 	return NF_STOLEN;
 }
@@ -374,52 +421,74 @@ static bool hmmp_for_us(struct net *net, const struct sk_buff *skb)
 }
 
 /*
+ * Reassembles a fragmented tunnel packet addressed to this host, as the
+ * local delivery path would, so that it can be decapsulated (a
+ * namespace without conntrack has no defragmentation in pre-routing).
+ * Returns 0 with the whole packet in @skb, or non-zero when @skb was
+ * queued or dropped (the caller returns NF_STOLEN).
+ */
+static int hmmp_defrag(struct net *net, struct sk_buff *skb)
+{
+	int err;
+
+	local_bh_disable();
+	err = ip_defrag(net, skb, IP_DEFRAG_LOCAL_DELIVER);
+	local_bh_enable();
+	if (!err)
+		skb->ignore_df = 1;
+	return err;
+}
+
+/*
  * Pre-routing, after defragmentation and before conntrack: take packets
- * out of the tunnels this host ends. The outer addresses must match a
- * binding: as a correspondent, the outer source is the care-of address
- * bound to the inner source; as a mobile, the outer destination is the
- * care-of address bound to the inner destination. The inner packet is
+ * out of the tunnels this host ends. Only packets addressed to this host
+ * are looked at: a router passes tunnels through untouched, whatever its
+ * bindings. The outer addresses must match a binding of the same
+ * encapsulation: as a correspondent, the outer source is the care-of
+ * address bound to the inner source; as a mobile, the outer destination is
+ * the care-of address bound to the inner destination (the outer source is
+ * not checked: it is the correspondent, or the previous gateway's
+ * forwarding tunnel; see docs/datapath.md, "Trust"). The inner packet is
  * then routed and delivered as if it had arrived alone. Encapsulated
- * packets addressed to this host that match no binding, or are malformed,
- * are dropped and counted; those passing through (a router) are left be.
+ * packets that match no binding, or are malformed, are dropped and
+ * counted.
  */
 static unsigned int hmmp_pre_routing(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
 	struct hmmp_net *hn = hmmp_net(state->net);
-	const struct hmmp_binding *b = NULL;
+	const struct hmmp_binding *b;
 	struct hmmp_decap_info di;
-	u32 roles;
+	struct hmmp_tun_addrs a;
+	u32 roles, kinds = 0;
+	unsigned int segs;
 	int err;
 
 	if (!hmmp_is_tunnel_proto(ip_hdr(skb)->protocol))
 		return NF_ACCEPT;
 	roles = READ_ONCE(hn->roles);
-	if (!(roles & (HMMP_ROLE_MOBILE | HMMP_ROLE_CORRESPONDENT)))
+	if (roles & HMMP_ROLE_CORRESPONDENT)
+		kinds |= HMMP_KIND_BIT(HMMP_BIND_CORRESPONDENT);
+	if (roles & HMMP_ROLE_MOBILE)
+		kinds |= HMMP_KIND_BIT(HMMP_BIND_MOBILE);
+	if (!kinds || !hmmp_for_us(state->net, skb))
 		return NF_ACCEPT;
+	if (ip_is_fragment(ip_hdr(skb)) && hmmp_defrag(state->net, skb))
+		return NF_STOLEN;
 	err = hmmp_decap_parse(skb, &di);
-	if (err == -EPROTONOSUPPORT || err == -EAGAIN)
+	if (err == -EPROTONOSUPPORT)
 		return NF_ACCEPT;
-	if (err)
-		goto bad;
+	if (err) {
+		this_cpu_inc(hn->dp->decap_errors);
+		return NF_DROP;
+	}
 
-	if (roles & HMMP_ROLE_CORRESPONDENT) {
-		b = hmmp_binding_lookup(&hn->bindings, di.inner_saddr,
-					di.inner_daddr, HMMP_BIND_CORRESPONDENT,
-					jiffies);
-		if (b && b->coa != di.outer_saddr)
-			b = NULL;
-	}
-	if (!b && (roles & HMMP_ROLE_MOBILE)) {
-		b = hmmp_binding_lookup(&hn->bindings, di.inner_daddr,
-					di.inner_saddr, HMMP_BIND_MOBILE,
-					jiffies);
-		if (b && b->coa != di.outer_daddr)
-			b = NULL;
-	}
-	if (!b) {
-		if (!hmmp_for_us(state->net, skb))
-			return NF_ACCEPT;
+	a.outer_saddr = di.outer_saddr;
+	a.outer_daddr = di.outer_daddr;
+	a.saddr = di.inner_saddr;
+	a.daddr = di.inner_daddr;
+	b = hmmp_tunnel_binding(hn, kinds, &a, false);
+	if (!b || b->encap != di.encap) {
 		this_cpu_inc(hn->dp->unknown_peer);
 		return NF_DROP;
 	}
@@ -427,18 +496,10 @@ static unsigned int hmmp_pre_routing(void *priv, struct sk_buff *skb,
 		this_cpu_inc(hn->dp->decap_errors);
 		return NF_DROP;
 	}
-	this_cpu_inc(hn->dp->decap);
-	hmmp_binding_count(b, HMMP_BINDING_DECAP,
-			   skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1,
-			   di.len);
+	segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
+	this_cpu_add(hn->dp->decap, segs);
+	hmmp_binding_count(b, HMMP_BINDING_DECAP, segs, di.len);
 	return NF_ACCEPT;
-
-bad:
-	/* Only what ends here is ours to judge; transit passes. */
-	if (!hmmp_for_us(state->net, skb))
-		return NF_ACCEPT;
-	this_cpu_inc(hn->dp->decap_errors);
-	return NF_DROP;
 }
 
 /*

@@ -17,7 +17,7 @@
 #include "compat.h"
 
 /* Largest accepted limits: keep a table's memory bounded. */
-#define HMMP_TABLE_MAX_LIMIT	(1U << 22)
+#define HMMP_TABLE_MAX_LIMIT	BIT(22)
 #define HMMP_TIMEOUT_LIMIT	(30U * 24 * 3600)
 
 static struct netlink_range_validation hmmp_table_range = {
@@ -148,6 +148,8 @@ static void hmmp_dp_stats(struct hmmp_net *hn, struct hmmp_dp_pcpu *sum)
 		sum->decap_errors += READ_ONCE(p->decap_errors);
 		sum->unknown_peer += READ_ONCE(p->unknown_peer);
 		sum->pmtu_sent += READ_ONCE(p->pmtu_sent);
+		sum->tunnel_errors += READ_ONCE(p->tunnel_errors);
+		sum->errors_relayed += READ_ONCE(p->errors_relayed);
 	}
 }
 
@@ -175,7 +177,11 @@ static int hmmp_put_dp_stats(struct sk_buff *msg, struct hmmp_net *hn)
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_DECAP_UNKNOWN_PEER,
 			      dp.unknown_peer, HMMP_STAT_A_PAD) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_PMTU_SENT, dp.pmtu_sent,
-			      HMMP_STAT_A_PAD))
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_TUNNEL_ERRORS, dp.tunnel_errors,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_ERRORS_RELAYED,
+			      dp.errors_relayed, HMMP_STAT_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -95,24 +95,23 @@ static void nl_policy_unaccepted_attr(struct kunit *test)
 	KUNIT_EXPECT_LT(test, nl_parse(skb), 0);
 }
 
+/* nl_parse() of a config nest holding one u32 attribute. */
+static int cfg_parse(struct kunit *test, int type, u32 v)
+{
+	return nl_parse(cfg_with_u32(test, type, v));
+}
+
 static void nl_policy_cfg_ranges(struct kunit *test)
 {
-	KUNIT_EXPECT_LT(test, nl_parse(cfg_with_u32(test, HMMP_CFG_A_TABLE_MAX,
-						    0)), 0);
-	KUNIT_EXPECT_LT(test, nl_parse(cfg_with_u32(test, HMMP_CFG_A_TABLE_MAX,
-						    (1U << 22) + 1)), 0);
-	KUNIT_EXPECT_EQ(test, nl_parse(cfg_with_u32(test, HMMP_CFG_A_TABLE_MAX,
-						    1U << 22)), 0);
-	KUNIT_EXPECT_LT(test, nl_parse(cfg_with_u32(test,
-						    HMMP_CFG_A_TIMEOUT_SETUP,
-						    0)), 0);
-	KUNIT_EXPECT_LT(test, nl_parse(cfg_with_u32(test,
-					HMMP_CFG_A_TIMEOUT_ESTABLISHED,
-					30 * 24 * 3600 + 1)), 0);
-	KUNIT_EXPECT_LT(test, nl_parse(cfg_with_u32(test, HMMP_CFG_A_ROLES,
-						    1U << 4)), 0);
-	KUNIT_EXPECT_LT(test, nl_parse(cfg_with_u32(test, HMMP_CFG_A_MAX + 1,
-						    1)), 0);
+	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_TABLE_MAX, 0), 0);
+	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_TABLE_MAX,
+					BIT(22) + 1), 0);
+	KUNIT_EXPECT_EQ(test, cfg_parse(test, HMMP_CFG_A_TABLE_MAX, BIT(22)), 0);
+	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_TIMEOUT_SETUP, 0), 0);
+	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_TIMEOUT_ESTABLISHED,
+					30 * 24 * 3600 + 1), 0);
+	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_ROLES, BIT(4)), 0);
+	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_MAX + 1, 1), 0);
 }
 
 /* A config attribute that is not a nest. */
@@ -125,7 +124,7 @@ static void nl_policy_cfg_not_nested(struct kunit *test)
 }
 
 static struct sk_buff *bind_with(struct kunit *test, int type, int len,
-				  u32 v)
+				 u32 v)
 {
 	struct sk_buff *skb = nl_buf(test);
 	struct nlattr *nest = nla_nest_start(skb, HMMP_A_BINDING);

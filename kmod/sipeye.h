@@ -145,7 +145,7 @@ struct hmmp_sipeye {
 	atomic_t count;
 	struct hmmp_sipeye_cfg cfg;	/* written under the caller's lock */
 	struct hmmp_sipeye_pcpu __percpu *pcpu;
-	spinlock_t locks[HMMP_SIPEYE_LOCKS];
+	spinlock_t locks[HMMP_SIPEYE_LOCKS];	/* bucket i: locks[i % N] */
 	hmmp_sipeye_notify_t notify;	/* may be NULL */
 	void *priv;
 };

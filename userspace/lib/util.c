@@ -126,6 +126,8 @@ static const char *const stat_names[] = {
 	[HMMP_STAT_A_DECAP_ERRORS] = "decap_errors",
 	[HMMP_STAT_A_DECAP_UNKNOWN_PEER] = "decap_unknown_peer",
 	[HMMP_STAT_A_PMTU_SENT] = "pmtu_sent",
+	[HMMP_STAT_A_TUNNEL_ERRORS] = "tunnel_errors",
+	[HMMP_STAT_A_ERRORS_RELAYED] = "errors_relayed",
 };
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)

@@ -67,6 +67,7 @@ enum hmmp_cmd {
 	HMMP_CMD_EVENT_BINDING_DEL,
 	__HMMP_CMD_MAX,
 };
+
 #define HMMP_CMD_MAX (__HMMP_CMD_MAX - 1)
 
 /* Top-level attributes. */
@@ -87,6 +88,7 @@ enum hmmp_attr {
 	HMMP_A_REASON,		/* u8: enum hmmp_event_reason */
 	__HMMP_A_MAX,
 };
+
 #define HMMP_A_MAX (__HMMP_A_MAX - 1)
 
 /* SIP_EYE connection states, named as in draft-itsumo-sip-mobility-tcp. */
@@ -99,6 +101,7 @@ enum hmmp_conn_state {
 	HMMP_CONN_DISCONNECT,	/* closed (last ACK or RST); lingers */
 	__HMMP_CONN_STATE_MAX,
 };
+
 #define HMMP_CONN_STATE_MAX (__HMMP_CONN_STATE_MAX - 1)
 
 /* Who opened a tracked connection. */
@@ -130,6 +133,7 @@ enum hmmp_conn_attr {
 	HMMP_CONN_A_HANDOFFS,	/* u32: hand-offs applied to this record */
 	__HMMP_CONN_A_MAX,
 };
+
 #define HMMP_CONN_A_MAX (__HMMP_CONN_A_MAX - 1)
 
 /* Nested in HMMP_A_STATS; all u64 unless noted. */
@@ -160,8 +164,11 @@ enum hmmp_stat_attr {
 	HMMP_STAT_A_DECAP_ERRORS,	/* malformed encapsulated packets */
 	HMMP_STAT_A_DECAP_UNKNOWN_PEER,
 	HMMP_STAT_A_PMTU_SENT,		/* ICMP frag-needed sent */
+	HMMP_STAT_A_TUNNEL_ERRORS,	/* ICMP errors about tunnel packets */
+	HMMP_STAT_A_ERRORS_RELAYED,	/* ICMP unreachable sent for them */
 	__HMMP_STAT_A_MAX,
 };
+
 #define HMMP_STAT_A_MAX (__HMMP_STAT_A_MAX - 1)
 
 /* Roles of a host (HMMP_CFG_A_ROLES bit mask). */
@@ -183,6 +190,7 @@ enum hmmp_cfg_attr {
 	HMMP_CFG_A_BIND_MAX,		/* u32, >= 1: binding records */
 	__HMMP_CFG_A_MAX,
 };
+
 #define HMMP_CFG_A_MAX (__HMMP_CFG_A_MAX - 1)
 
 /* Encapsulation of a binding. */
@@ -218,6 +226,7 @@ enum hmmp_bind_attr {
 	HMMP_BIND_A_MIN_SRC,	/* u8 flag 0/1: RFC 2004 original-source field */
 	__HMMP_BIND_A_MAX,
 };
+
 #define HMMP_BIND_A_MAX (__HMMP_BIND_A_MAX - 1)
 
 /* Why a record left a table (HMMP_A_REASON in *_CLOSED / *_DEL events). */
