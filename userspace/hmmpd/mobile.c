@@ -1155,9 +1155,59 @@ void hmmpd_mobile_stop(struct hmmpd *d)
 	d->mob = NULL;
 }
 
+/*
+ * hmmp.ko is (again) there: at start, after a restart of hmmpd, or when the
+ * module came back. Mobile bindings at the current address in its table
+ * are a hand-off an earlier hmmpd made: take its state over from the
+ * kernel (the original addresses on lo become ours to release) and refresh
+ * at once, since when the correspondents' bindings expire is not known
+ * here; the refresh renews what live connections still need and drops the
+ * rest.
+ */
 void hmmpd_mobile_kernel_up(struct hmmpd *d)
 {
-	(void)d;
+	struct hmmpd_mobile *m = d->mob;
+	struct hmmpd_bindings t = { 0 };
+	struct hmmpd_netstate st;
+	char a[HMMP_ADDRSTRLEN];
+	unsigned int n = 0;
+	size_t k;
+	int r;
+
+	if (!m || !is_mobile(d) || !m->attached)
+		return;
+	if (hmmpd_kern_bindings(&d->cmd, &t)) {
+		hmmpd_log(LOG_ERR, "resync: reading the bindings: %s", d->cmd.msg);
+		hmmpd_cmd_failed(d);
+		return;
+	}
+	r = hmmpd_net_read(d->rt, &st);
+	if (r) {
+		hmmpd_log(LOG_ERR, "resync: cannot read the addresses: %s", nl_geterror(r));
+		hmmpd_bindings_free(&t);
+		return;
+	}
+	for (k = 0; k < t.n; k++) {
+		const struct hmmp_binding *b = &t.v[k];
+
+		if (b->kind != HMMP_BIND_MOBILE || b->coa != m->cur.addr)
+			continue;
+		n++;
+		if (kept(m, b->orig, NULL) || m->nkept == MAX_KEPT ||
+		    hmmpd_net_has_addr(&st, b->orig, false) ||
+		    !hmmpd_net_has_addr(&st, b->orig, true))
+			continue;
+		m->kept[m->nkept++] = b->orig;
+		hmmpd_log(LOG_INFO, "resync: %s/32 on lo is an original address: kept",
+			  ip_s(b->orig, a));
+	}
+	hmmpd_bindings_free(&t);
+	hmmpd_net_free(&st);
+	if (!n)
+		return;
+	hmmpd_log(LOG_INFO, "resync: %u mobile bindings at %s from an earlier hand-off: refreshing",
+		  n, ip_s(m->cur.addr, a));
+	refresh(m);
 }
 
 void hmmpd_mobile_reconfigured(struct hmmpd *d)

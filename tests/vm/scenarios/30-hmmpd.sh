@@ -3,10 +3,12 @@
 #
 # The mission with hmmpd doing the hand-off: hmmpd runs on the mobile m, on
 # the correspondent cn and on the first access router r1, each with its own
-# hmmpd.conf and a secrets file (mode 0600). TCP streams run both ways
-# between m and cn; the mobile moves (a new address on m2, the default route
-# through r2, the old address gone and m1 down: what DHCP on a new network
-# does) and nothing else is done by hand: hmmpd on m keeps the original
+# hmmpd.conf and a secrets file (mode 0600). dnsmasq serves DHCP on each
+# access network (r1 on A, r2 on B) and busybox udhcpc is the mobile's DHCP
+# client (tests/vm/udhcpc.script). TCP streams run both ways between m and
+# cn; the mobile moves: m1 goes down and its lease is released, udhcpc on
+# m2 gets a lease on access B (address and default route through r2), and
+# nothing else is done by hand (hmmpd-lib.sh): hmmpd on m keeps the original
 # address on lo, hands SIP_EYE over, installs its mobile binding, and sends
 # INFOs to cn and to its previous gateway r1, which challenge them (401),
 # check the credentials and their policy, and install the bindings (200).
@@ -24,6 +26,7 @@
 #        access B 203.0.113.0/24  +----+
 #
 #   hmmpd: m (mobile), r1 (router), cn (correspondent)
+#   DHCP: dnsmasq on r1 (a1, leases 192.0.2.10) and r2 (a2, 203.0.113.10)
 #   kamailio: registrar 198.51.100.10:5070 (in cn's namespace)
 #   mobile original address 192.0.2.10, care-of 203.0.113.10
 #
@@ -40,121 +43,11 @@ mkdir -p "$W"
 cleanup_push rm -rf "$W"
 # shellcheck source=../topo-move.sh
 . "$REPO/tests/vm/topo-move.sh"
+# shellcheck source=../hmmpd-lib.sh
+. "$REPO/tests/vm/hmmpd-lib.sh"
 
 nstat_of() { # NS COUNTER
 	ip netns exec "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'
-}
-
-# write_conf HOST ENCAP: $W/HOST.conf and $W/HOST.secrets (0600)
-write_conf() {
-	local host=$1 encap=$2
-	case $host in
-	m)
-		cat >"$W/m.conf" <<-EOC
-		# the mobile
-		[general]
-		identity = sip:m@hmmp.test
-		roles = mobile
-		debounce_ms = 300
-		log_level = info
-		[sip]
-		registrar = sip:$CN:5070
-		register_expires = 120
-		secrets = $W/m.secrets
-		[binding]
-		lifetime = 60
-		encap = $encap
-		gateway_lifetime = $GW_LIFETIME
-		[peer cn]
-		uri = sip:hmmp@$CN:5060
-		address = $CN
-		[peer r1]
-		uri = sip:hmmp@192.0.2.1:5060
-		address = 192.0.2.1
-		[peer registrar]
-		uri = sip:$CN:5070
-		EOC
-		printf '%s\n' "# peer user password" "cn m the cn secret" "r1 m the r1 secret" \
-			"registrar m the registrar secret" >"$W/m.secrets"
-		;;
-	cn)
-		cat >"$W/cn.conf" <<-EOC
-		# the correspondent
-		[general]
-		roles = correspondent
-		[sip]
-		secrets = $W/cn.secrets
-		[binding]
-		lifetime = 60
-		max_lifetime = 120
-		[peer m]
-		uri = sip:m@$ORIG
-		address = $ORIG
-		EOC
-		printf '%s\n' "m m the cn secret" >"$W/cn.secrets"
-		;;
-	r1)
-		cat >"$W/r1.conf" <<-EOC
-		# the first access router: the mobile's previous gateway
-		[general]
-		roles = router
-		[sip]
-		secrets = $W/r1.secrets
-		[binding]
-		lifetime = 30
-		max_lifetime = 30
-		[peer m]
-		uri = sip:m@$ORIG
-		address = $ORIG
-		EOC
-		printf '%s\n' "m m the r1 secret" >"$W/r1.secrets"
-		;;
-	esac
-	chmod 0600 "$W/$host.secrets"
-	echo "# $W/$host.conf:"
-	sed 's/^/#   /' "$W/$host.conf"
-}
-
-declare -A HPID=()
-
-# kamailio as the registrar, in NS
-start_registrar() { # NS
-	spawn_to "$W/kam.log" "$1" kamailio -f "$REPO/tests/vm/kamailio/registrar.cfg" -DD -E \
-		-A "LISTEN=udp:$CN:5070" -A 'PASSWORD="the registrar secret"' \
-		-A "CTL=\"unix:$W/kamctl\"" -A 'ALGO="SHA-256"'
-	KPID=$SPAWNED
-	check "registrar (kamailio) listens on $CN:5070" \
-		wait_until 30 in_ns_quiet "$1" ss -Huln "src $CN:5070" ||
-		show_file "$W/kam.log.err"
-}
-
-# the contacts the registrar holds
-reg_contacts() {
-	kamcmd -s "$W/kamctl" ul.dump 2>/dev/null | awk '$1 == "Address:" { print $2 }'
-}
-
-start_hmmpd() { # HOST NS
-	rm -f "$W/$1.log" "$W/$1.log.err"
-	spawn_to "$W/$1.log" "$2" hmmpd -f -c "$W/$1.conf"
-	HPID[$1]=$SPAWNED
-	check "$1: hmmpd follows hmmp.ko" wait_until 20 file_has "$W/$1.log.err" "resync: hmmp family" ||
-		show_file "$W/$1.log.err"
-}
-
-log_has() { # HOST REGEX
-	file_has "$W/$1.log.err" "$2"
-}
-
-check_log() { # DESC HOST REGEX
-	if log_has "$2" "$3"; then ok "$1"; else not_ok "$1" "no line /$3/ in $2's log"; fi
-}
-
-# milliseconds since midnight of a log line's HH:MM:SS.mmm
-log_ms() { # HOST REGEX
-	local t
-	t=$(grep -m1 -E -- "$2" "$W/$1.log.err" | cut -d' ' -f1)
-	[ -n "$t" ] || return 1
-	awk -v t="$t" 'BEGIN { split(t, a, /[:.]/); printf "%d\n", ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4] }'
 }
 
 case_load() {
@@ -178,11 +71,13 @@ case_config_errors() {
 
 # The move with encapsulation $1: hmmpd does everything.
 move_case() {
-	local encap=$1 port=$2 half=$((BYTES / 4)) srv cli got t_addr t_route t_bind h
+	local encap=$1 port=$2 half=$((BYTES / 4)) srv cli got t_down t_lease t_addr t_route t_bind h
 	local fails0=$HMMP_FAILS
 
 	rm -f "$W/prog" "$W/cli" "$W/srv" "$W/cli.json" "$W/srv.json"
+	rm -f "$W"/*.log "$W"/*.log.err "$W"/dnsmasq-*
 	setup_topology
+	dhcp_setup
 	for h in m cn r1; do write_conf "$h" "$encap"; done
 	start_registrar "$cn"
 	start_hmmpd m "$m"
@@ -206,11 +101,8 @@ move_case() {
 	wait_until 60 awk -v h=$half '$1 >= h { ok = 1 } END { exit !ok }' "$W/prog" ||
 		fatal "stream stalled before the move"
 
-	echo "# moving at $(cat "$W/prog") bytes received: address and default route only"
-	must ip -n "$m" addr add "$COA/24" dev m2
-	must ip -n "$m" route replace default via 203.0.113.1 dev m2
-	must ip -n "$m" addr del "$ORIG/24" dev m1
-	must ip -n "$m" link set m1 down
+	echo "# moving at $(cat "$W/prog") bytes received: m1 down, lease released; a lease on m2"
+	dhcp_move
 
 	check "m: hand-off done" wait_until 30 log_has m "handoff: (complete|finished) in"
 	# the router's binding lives $GW_LIFETIME s: look at once
@@ -270,13 +162,18 @@ move_case() {
 	check_log "cn: challenged the first INFO" cn "info: 401 to $COA \(no credentials\)"
 	check_log "cn: binding installed" cn "binding: installed $ORIG -> $COA kind correspondent peer $CN encap $encap lifetime 60 s \(1 connections\)"
 	check_log "r1: binding installed, lifetime capped by the gateway's" r1 "binding: installed $ORIG -> $COA kind router peer any encap $encap lifetime $GW_LIFETIME s"
-	t_addr=$(log_ms m "net: address $COA/24 added on m2")
-	t_route=$(log_ms m "net: default route via 203.0.113.1 dev m2 added")
-	t_bind=$(log_ms cn "binding: installed $ORIG -> $COA")
-	if [ -n "$t_addr" ] && [ -n "$t_route" ] && [ -n "$t_bind" ]; then
-		echo "# hand-off time ($encap): new address on m -> binding installed on cn: $((t_bind - t_addr)) ms;" \
-			"new default route (the move's last step) -> binding: $((t_bind - t_route)) ms (debounce 300 ms included)"
+	t_down=$(log_ms "$W/move.log" "move: m1 down")
+	t_lease=$(log_ms "$W/udhcpc-m2.log" "udhcpc: lease $COA")
+	t_addr=$(log_ms "$W/m.log.err" "net: address $COA/24 added on m2")
+	t_route=$(log_ms "$W/m.log.err" "net: default route via 203.0.113.1 dev m2 added")
+	t_bind=$(log_ms "$W/cn.log.err" "binding: installed $ORIG -> $COA")
+	if [ -n "$t_lease" ] && [ -n "$t_addr" ] && [ -n "$t_route" ] && [ -n "$t_bind" ]; then
+		echo "# hand-off time ($encap): lease on m2 -> binding installed on cn: $((t_bind - t_lease)) ms;" \
+			"new address seen by hmmpd -> binding: $((t_bind - t_addr)) ms;" \
+			"new default route -> binding: $((t_bind - t_route)) ms (debounce 300 ms included)"
 	fi
+	[ -n "$t_down" ] && [ -n "$t_lease" ] &&
+		echo "# off the network ($encap): m1 down -> lease on m2: $((t_lease - t_down)) ms"
 
 	# SIGHUP reloads, and keeps what runs when the new file is bad;
 	# SIGTERM leaves cleanly
@@ -291,14 +188,9 @@ move_case() {
 		wait_until 10 log_has m "config: reload failed: keeping the configuration in use"
 	check "m: hmmpd still runs" _hmmp_alive "${HPID[m]}"
 	mv "$W/m.conf.good" "$W/m.conf"
-	for h in m cn r1; do
-		run kill -TERM "${HPID[$h]}"
-		proc_wait 10 "${HPID[$h]}"
-		check_eq "$h: hmmpd exits 0 on SIGTERM" 0 "$RC"
-	done
-	run kill -TERM "$KPID"
-	proc_wait 10 "$KPID"
-	rm -f "$W/kamctl"
+	for h in m cn r1; do stop_hmmpd "$h"; done
+	stop_registrar
+	dhcp_stop
 	teardown_topology
 }
 
