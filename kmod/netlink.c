@@ -237,17 +237,44 @@ err:
 	return -EMSGSIZE;
 }
 
+/* Puts one object (a connection or a binding) in a message. */
+typedef int (*hmmp_fill_t)(struct sk_buff *skb, const void *obj);
+
+static int hmmp_fill_conn(struct sk_buff *skb, const void *obj)
+{
+	return hmmp_put_conn(skb, obj);
+}
+
+/* A dump in progress: one NLM_F_MULTI message of @cmd per object. */
 struct hmmp_dump_ctx {
 	struct sk_buff *skb;
 	struct netlink_callback *cb;
-	__be32 addr;		/* 0: any */
-	int state;		/* -1: any */
+	u8 cmd;
+	hmmp_fill_t fill;
+	__be32 addr;		/* connections: 0 = any */
+	int state;		/* connections: -1 = any */
 };
 
-static int hmmp_dump_one(const struct hmmp_conn_info *ci, void *arg)
+/* Returns non-zero when the message is full: the walk stops there. */
+static int hmmp_dump_put(struct hmmp_dump_ctx *ctx, const void *obj)
+{
+	void *hdr;
+
+	hdr = hmmp_msg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
+			   ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI, ctx->cmd);
+	if (!hdr)
+		return 1;
+	if (ctx->fill(ctx->skb, obj)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return 1;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+static int hmmp_dump_conn(const struct hmmp_conn_info *ci, void *arg)
 {
 	struct hmmp_dump_ctx *ctx = arg;
-	void *hdr;
 
 	if (ctx->addr && ci->orig_local != ctx->addr &&
 	    ci->prev_local != ctx->addr && ci->cur_local != ctx->addr &&
@@ -255,17 +282,7 @@ static int hmmp_dump_one(const struct hmmp_conn_info *ci, void *arg)
 		return 0;
 	if (ctx->state >= 0 && ci->state != ctx->state)
 		return 0;
-	hdr = hmmp_msg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
-			   ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI,
-			   HMMP_CMD_CONN_GET);
-	if (!hdr)
-		return 1;
-	if (hmmp_put_conn(ctx->skb, ci)) {
-		genlmsg_cancel(ctx->skb, hdr);
-		return 1;
-	}
-	genlmsg_end(ctx->skb, hdr);
-	return 0;
+	return hmmp_dump_put(ctx, ci);
 }
 
 /* cb->args[0..1]: the walk position, so that a dump resumes in the next
@@ -276,7 +293,8 @@ static int hmmp_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct hmmp_net *hn = hmmp_net(sock_net(skb->sk));
 	struct nlattr **attrs = hmmp_dump_attrs(cb);
 	struct hmmp_dump_ctx ctx = {
-		.skb = skb, .cb = cb, .addr = 0, .state = -1,
+		.skb = skb, .cb = cb, .cmd = HMMP_CMD_CONN_GET,
+		.fill = hmmp_fill_conn, .addr = 0, .state = -1,
 	};
 
 	if (attrs[HMMP_A_FILTER_ADDR])
@@ -286,7 +304,7 @@ static int hmmp_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	rcu_read_lock();
 	hmmp_sipeye_walk(&hn->sipeye, (long *)cb->args, jiffies,
-			 hmmp_dump_one, &ctx);
+			 hmmp_dump_conn, &ctx);
 	rcu_read_unlock();
 	return skb->len;
 }
@@ -608,48 +626,41 @@ static int hmmp_nl_binding_flush(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-struct hmmp_bdump_ctx {
-	struct sk_buff *skb;
-	struct netlink_callback *cb;
-};
-
-static int hmmp_bdump_one(const struct hmmp_binding_info *bi, void *arg)
+static int hmmp_fill_binding(struct sk_buff *skb, const void *obj)
 {
-	struct hmmp_bdump_ctx *ctx = arg;
-	void *hdr;
+	return hmmp_put_binding(skb, obj);
+}
 
-	hdr = hmmp_msg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
-			   ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI,
-			   HMMP_CMD_BINDING_GET);
-	if (!hdr)
-		return 1;
-	if (hmmp_put_binding(ctx->skb, bi)) {
-		genlmsg_cancel(ctx->skb, hdr);
-		return 1;
-	}
-	genlmsg_end(ctx->skb, hdr);
-	return 0;
+static int hmmp_dump_binding(const struct hmmp_binding_info *bi, void *arg)
+{
+	return hmmp_dump_put(arg, bi);
 }
 
 static int hmmp_nl_binding_dump(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
 	struct hmmp_net *hn = hmmp_net(sock_net(skb->sk));
-	struct hmmp_bdump_ctx ctx = { .skb = skb, .cb = cb };
+	struct hmmp_dump_ctx ctx = {
+		.skb = skb, .cb = cb, .cmd = HMMP_CMD_BINDING_GET,
+		.fill = hmmp_fill_binding,
+	};
 
 	rcu_read_lock();
 	hmmp_binding_walk(&hn->bindings, (long *)cb->args, jiffies,
-			  hmmp_bdump_one, &ctx);
+			  hmmp_dump_binding, &ctx);
 	rcu_read_unlock();
 	return skb->len;
 }
 
-void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
-			   const struct hmmp_binding_info *bi,
-			   enum hmmp_event_reason reason)
+/*
+ * Multicasts one event about @obj to the namespace's listeners, from any
+ * context (the tables call it under their locks, BHs off): @cmd with what
+ * @fill puts, and HMMP_A_REASON when @with_reason. Dropped silently while
+ * the family is going away or nobody listens.
+ */
+static void hmmp_nl_event(struct net *net, u8 cmd, hmmp_fill_t fill,
+			  const void *obj, bool with_reason, u8 reason)
 {
-	u8 cmd = ev == HMMP_BINDING_EV_DEL ? HMMP_CMD_EVENT_BINDING_DEL :
-					     HMMP_CMD_EVENT_BINDING_NEW;
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -661,9 +672,8 @@ void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
 	if (!msg)
 		goto out;
 	hdr = hmmp_msg_put(msg, 0, 0, 0, cmd);
-	if (!hdr || hmmp_put_binding(msg, bi) ||
-	    (ev == HMMP_BINDING_EV_DEL &&
-	     nla_put_u8(msg, HMMP_A_REASON, reason))) {
+	if (!hdr || fill(msg, obj) ||
+	    (with_reason && nla_put_u8(msg, HMMP_A_REASON, reason))) {
 		nlmsg_free(msg);
 		goto out;
 	}
@@ -671,6 +681,17 @@ void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
 	genlmsg_multicast_netns(&hmmp_family, net, msg, 0, 0, GFP_ATOMIC);
 out:
 	rcu_read_unlock();
+}
+
+void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
+			   const struct hmmp_binding_info *bi,
+			   enum hmmp_event_reason reason)
+{
+	bool del = ev == HMMP_BINDING_EV_DEL;
+
+	hmmp_nl_event(net, del ? HMMP_CMD_EVENT_BINDING_DEL :
+				 HMMP_CMD_EVENT_BINDING_NEW,
+		      hmmp_fill_binding, bi, del, reason);
 }
 
 static const u8 hmmp_ev_cmd[] = {
@@ -683,27 +704,8 @@ void hmmp_nl_conn_event(struct net *net, enum hmmp_sipeye_event ev,
 			const struct hmmp_conn_info *ci,
 			enum hmmp_event_reason reason)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
-	rcu_read_lock();
-	if (!READ_ONCE(hmmp_nl_live) ||
-	    !genl_has_listeners(&hmmp_family, net, 0))
-		goto out;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!msg)
-		goto out;
-	hdr = hmmp_msg_put(msg, 0, 0, 0, hmmp_ev_cmd[ev]);
-	if (!hdr || hmmp_put_conn(msg, ci) ||
-	    (ev == HMMP_SIPEYE_EV_CLOSED &&
-	     nla_put_u8(msg, HMMP_A_REASON, reason))) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&hmmp_family, net, msg, 0, 0, GFP_ATOMIC);
-out:
-	rcu_read_unlock();
+	hmmp_nl_event(net, hmmp_ev_cmd[ev], hmmp_fill_conn, ci,
+		      ev == HMMP_SIPEYE_EV_CLOSED, reason);
 }
 
 static const struct genl_ops hmmp_nl_ops[] = {

@@ -40,6 +40,10 @@ nstat_of() { # NS COUNTER
 }
 
 # One move with encapsulation $1, streams both ways.
+r1_forwarded() {
+	[ "$(stat_of "$r1" fwd_pkts)" -gt 0 ]
+}
+
 move_case() {
 	local encap=$1 port=$2 half=$((BYTES / 4)) srv cli rmon got
 
@@ -65,8 +69,11 @@ move_case() {
 	capture ip netns exec "$m" hmmpctl handoff from $ORIG to $COA
 	check_eq "m: hand-off moved the stream's record" "1 connections moved" "$OUT"
 	bind_router "$encap" 4
-	# The correspondent learns a moment later: meanwhile r1 forwards.
-	sleep 1
+	# The correspondent learns later: meanwhile r1 forwards what cn
+	# sends to the old address (waited for, not slept: cn may be in a
+	# retransmission back-off after the packets lost at the move).
+	wait_until 15 r1_forwarded ||
+		echo "# r1 forwarded nothing within 15 s"
 	bind_correspondent "$encap"
 
 	proc_wait 180 "$cli"
