@@ -25,8 +25,8 @@
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
 
-BYTES=${HMMP_MOVE_BYTES:-8000000}
-RATE=${HMMP_MOVE_RATE:-800000}
+BYTES=${HMMP_MOVE_BYTES:-24000000}
+RATE=${HMMP_MOVE_RATE:-2400000}
 W=/tmp/move.$$
 # shellcheck source=../topo-move.sh
 . "$REPO/tests/vm/topo-move.sh"
