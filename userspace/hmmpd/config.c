@@ -51,6 +51,7 @@ void hmmpd_conf_defaults(struct hmmpd_conf *c)
 	c->encap = HMMP_ENCAP_IPIP;
 	c->gateway_lifetime = 10;
 	c->require_connection = true;
+	hmmpd_ob_conf_defaults(&c->ob);
 }
 
 const struct hmmpd_peer *hmmpd_conf_peer(const struct hmmpd_conf *c,
@@ -741,6 +742,14 @@ static int handler(void *user, const char *section, const char *name,
 	for (i = 1; i < HMMP_ARRAY_SIZE(sect_names); i++) {
 		if (!strcmp(section, sect_names[i]))
 			s = (enum sect)i;
+	}
+	if (s == S_NONE && !strcmp(section, "outbound")) {
+		char why[256];
+
+		if (!hmmpd_ob_conf_key(&x->c->ob, name, value, why, sizeof(why)))
+			return 1;
+		fail_at(x, x->line, "%s", why);
+		return 0;
 	}
 	if (s == S_NONE) {
 		fail_at(x, x->section_line,

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "digest.h"
+#include "obd.h"
 
 #define HMMPD_CONF_PATH		"/etc/hmmp/hmmpd.conf"
 #define HMMPD_CONF_MAX_LINE	199	/* inih's line buffer, less the NUL */
@@ -67,6 +68,8 @@ struct hmmpd_conf {
 	uint8_t encap;			/* enum hmmp_encap */
 	uint32_t gateway_lifetime;	/* previous gateway's tunnel; 0 = none */
 	bool require_connection;	/* bind only addresses with live conns */
+	/* [outbound]: obd.h */
+	struct hmmpd_ob_conf ob;
 	/* [peer NAME] */
 	struct hmmpd_peer peers[HMMPD_CONF_MAX_PEERS];
 	unsigned int npeers;

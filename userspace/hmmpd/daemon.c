@@ -36,6 +36,7 @@
 #include "kern.h"
 #include "log.h"
 #include "net.h"
+#include "obd.h"
 #include "objects.h"
 #include "print.h"
 #include "util.h"
@@ -456,7 +457,7 @@ static int sip_start(struct hmmpd *d)
 	hmmpd_log(LOG_INFO, "sip: listening on %s, udp %u, tcp %u",
 		  hmmp_addr_format(sc.addr, ip), sip_port(d->sip, SIP_TP_UDP),
 		  sip_port(d->sip, SIP_TP_TCP));
-	return 0;
+	return hmmpd_ob_start(d);
 }
 
 /* ---- life --------------------------------------------------------------- */
@@ -555,6 +556,7 @@ void hmmpd_reload(struct hmmpd *d)
 void hmmpd_stop(struct hmmpd *d)
 {
 	hmmpd_mobile_stop(d);
+	hmmpd_ob_stop(d);
 	sip_free(d->sip);
 	d->sip = NULL;
 	d->retry = sd_event_source_disable_unref(d->retry);

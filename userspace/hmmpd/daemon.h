@@ -28,6 +28,7 @@
 
 struct nl_sock;
 struct hmmpd_mobile;
+struct hmmpd_ob;
 
 struct hmmpd {
 	sd_event *ev;
@@ -54,6 +55,7 @@ struct hmmpd {
 	sd_event_source *rtw_src;
 
 	struct hmmpd_mobile *mob;
+	struct hmmpd_ob *ob;			/* obd.h: SIP Outbound */
 };
 
 /*
@@ -94,5 +96,7 @@ void hmmpd_mobile_stop(struct hmmpd *d);
 void hmmpd_mobile_kernel_up(struct hmmpd *d);
 /* The configuration changed (SIGHUP). */
 void hmmpd_mobile_reconfigured(struct hmmpd *d);
+/* REGISTER now (the Outbound flow failed). */
+void hmmpd_mobile_register_now(struct hmmpd *d);
 
 #endif /* HMMPD_DAEMON_H */

@@ -48,6 +48,7 @@
 #include "kern.h"
 #include "log.h"
 #include "net.h"
+#include "obd.h"
 #include "plan.h"
 #include "sip.h"
 #include "util.h"
@@ -209,7 +210,8 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 static int txn_send(struct txn *t)
 {
 	struct hmmpd *d = t->m->d;
-	char hdr[2 * HMMPD_URI_MAX + 64], to[HMMPD_URI_MAX + 2], who[HMMPD_URI_MAX];
+	char hdr[2 * HMMPD_URI_MAX + 512], to[HMMPD_URI_MAX + 2], who[HMMPD_URI_MAX];
+	char obh[256] = "", obp[160] = "";
 	struct sip_request rq = { .uri = t->uri, .headers = hdr, .src = t->src };
 	int r;
 
@@ -219,14 +221,18 @@ static int txn_send(struct txn *t)
 		rq.method = "REGISTER";
 		snprintf(to, sizeof(to), "<%s>", d->conf->identity);
 		rq.to = to;
+		/* SIP Outbound through an edge (obd.h): Route, Contact params */
+		hmmpd_ob_register(d, obh, sizeof(obh), obp, sizeof(obp), &rq.dest);
 		/* the contact left behind goes (RFC 3261 10.2.2) */
 		if (t->old_contact[0])
 			snprintf(hdr, sizeof(hdr),
-				 "Contact: <%s>\r\nContact: <%s>;expires=0\r\nExpires: %u",
-				 t->contact, t->old_contact, t->expires);
+				 "Contact: <%s>%s\r\nContact: <%s>;expires=0\r\nExpires: %u%s%s",
+				 t->contact, obp, t->old_contact, t->expires,
+				 obh[0] ? "\r\n" : "", obh);
 		else
-			snprintf(hdr, sizeof(hdr), "Contact: <%s>\r\nExpires: %u",
-				 t->contact, t->expires);
+			snprintf(hdr, sizeof(hdr), "Contact: <%s>%s\r\nExpires: %u%s%s",
+				 t->contact, obp, t->expires, obh[0] ? "\r\n" : "",
+				 obh);
 	} else {
 		rq.method = "INFO";
 		snprintf(hdr, sizeof(hdr), "Expires: %u", t->expires);
@@ -432,6 +438,7 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 				  t->old_contact[0] ? ", removed " : "", t->old_contact);
 			snprintf(m->registered, sizeof(m->registered), "%s", t->contact);
 			schedule_register(m, e);
+			hmmpd_ob_registered(m->d, t->src, resp);
 		} else {
 			e = resp_expires(resp, t->expires);
 			hmmpd_log(LOG_INFO, "info: %d from %s (%u bindings, %u connections, granted %u s)",
@@ -570,6 +577,12 @@ static void send_register(struct hmmpd_mobile *m)
 	m->txns = t;
 	if (txn_send(t))
 		txn_failed(t, SIP_STATUS_TRANSPORT);
+}
+
+void hmmpd_mobile_register_now(struct hmmpd *d)
+{
+	if (d->mob)
+		send_register(d->mob);
 }
 
 static int on_register_timer(sd_event_source *s, uint64_t usec, void *arg)

@@ -41,6 +41,7 @@
 #include <osip2/osip.h>
 
 #include "sip.h"
+#include "stun.h"
 #include "util.h"
 
 #define SIP_MAX_OUTQ	(1u << 20)	/* bytes queued on one connection */
@@ -55,7 +56,9 @@ struct sip_conn {
 	sd_event_source *io;
 	struct sip_addr peer;
 	uint32_t local;			/* our address on it (be32) */
+	uint16_t lport;			/* and port */
 	bool inbound, connecting, dead;
+	bool released;			/* close once no transaction uses it */
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
@@ -111,6 +114,12 @@ struct sip {
 	struct sip_server *servers;
 	sip_request_fn handler;
 	void *handler_data;
+	sip_stun_fn stun_fn;		/* STUN on the SIP ports (stun.h) */
+	void *stun_data;
+	sip_conn_fn conn_fn;		/* TCP connections up and down */
+	void *conn_data;
+	sip_raw_fn raw_fn;		/* SIP messages before osip2 sees them */
+	void *raw_data;
 	bool running, again, delivering;
 	struct sip_stats stats;
 	char rx[SIP_MAX_MSG + 1];
@@ -570,6 +579,25 @@ static unsigned int conn_count(struct sip *sip)
 	return n;
 }
 
+static void conn_flow(const struct sip_conn *c, struct sip_flow *f)
+{
+	f->tp = SIP_TP_TCP;
+	f->local.addr = c->local;
+	f->local.port = c->lport;
+	f->peer = c->peer;
+	f->conn_id = c->id;
+}
+
+static void conn_notify(struct sip_conn *c, bool up)
+{
+	struct sip_flow f;
+
+	if (!c->sip->conn_fn)
+		return;
+	conn_flow(c, &f);
+	c->sip->conn_fn(c->sip, &f, up, c->sip->conn_data);
+}
+
 static void conn_close(struct sip_conn *c, int err)
 {
 	struct sip *sip = c->sip;
@@ -590,6 +618,7 @@ static void conn_close(struct sip_conn *c, int err)
 	for (cl = sip->clients; cl; cl = cl->next)
 		if (!cl->reported && cl->tp == SIP_TP_TCP && cl->conn_id == c->id)
 			client_failed(sip, cl, err ? err : ECONNRESET);
+	conn_notify(c, false);
 }
 
 static int conn_events(struct sip_conn *c)
@@ -618,8 +647,10 @@ static struct sip_conn *conn_new(struct sip *sip, int fd,
 	c->fd = fd;
 	c->peer = *peer;
 	/* chosen by connect() already, even while it is in progress */
-	if (!getsockname(fd, (struct sockaddr *)&me, &sl))
+	if (!getsockname(fd, (struct sockaddr *)&me, &sl)) {
 		c->local = me.sin_addr.s_addr;
+		c->lport = ntohs(me.sin_port);
+	}
 	c->inbound = inbound;
 	c->connecting = connecting;
 	c->id = ++sip->conn_ids;
@@ -666,8 +697,10 @@ static int conn_connect(struct sip *sip, const struct sip_addr *dst,
 		return -ENOMEM;
 	addr_str(dst->addr, ip);
 	slog(sip, LOG_DEBUG, "tcp %s:%u connecting", ip, dst->port);
-	if (!pending)
+	if (!pending) {
 		sip->stats.tcp_connected++;
+		conn_notify(*out, true);
+	}
 	return 0;
 err:
 	e = errno;
@@ -1357,10 +1390,12 @@ static void housekeeping(struct sip *sip)
 		struct sip_client *cl;
 		bool busy = c->out_off < c->out_len;
 
-		if (c->dead || now < c->last_usec + idle)
+		if (c->dead || (!c->released && now < c->last_usec + idle))
 			continue;
 		for (cl = sip->clients; cl && !busy; cl = cl->next)
 			busy = !cl->reported && cl->conn_id == c->id;
+		for (s = sip->servers; s && !busy && c->released; s = s->next)
+			busy = !s->dead && !s->answered && s->conn_id == c->id;
 		if (!busy)
 			conn_close(c, 0);
 	}
@@ -1626,6 +1661,45 @@ static void on_message(struct sip *sip, const char *buf, size_t len,
 	execute(sip);
 }
 
+static void flow_of(struct sip *sip, const struct sip_conn *c,
+		    const struct sip_addr *src, struct sip_flow *f)
+{
+	if (c) {
+		conn_flow(c, f);
+		return;
+	}
+	f->tp = SIP_TP_UDP;
+	f->local.addr = sip->cfg.addr;
+	f->local.port = sip->udp_port;
+	f->peer = *src;
+	f->conn_id = 0;
+}
+
+/* STUN on a SIP port (RFC 5626 section 8): to its handler, if any. */
+static void on_stun(struct sip *sip, struct sip_conn *c,
+		    const struct sip_addr *src, const char *buf, size_t len)
+{
+	struct sip_flow f;
+
+	sip->stats.rx_stun++;
+	if (!sip->stun_fn)
+		return;
+	flow_of(sip, c, src, &f);
+	sip->stun_fn(sip, &f, (const uint8_t *)buf, len, sip->stun_data);
+}
+
+/* A SIP message its raw handler takes (true) or leaves to osip2. */
+static bool on_raw(struct sip *sip, struct sip_conn *c,
+		   const struct sip_addr *src, const char *buf, size_t len)
+{
+	struct sip_flow f;
+
+	if (!sip->raw_fn)
+		return false;
+	flow_of(sip, c, src, &f);
+	return sip->raw_fn(sip, &f, buf, len, sip->raw_data);
+}
+
 static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *arg)
 {
 	struct sip *sip = arg;
@@ -1648,9 +1722,15 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *arg)
 		}
 		src.addr = sin.sin_addr.s_addr;
 		src.port = ntohs(sin.sin_port);
+		if (stun_is_stun((const uint8_t *)sip->rx, (size_t)n)) {
+			on_stun(sip, NULL, &src, sip->rx, (size_t)n);
+			continue;
+		}
 		switch (sip_frame(sip->rx, (size_t)n, false, &len)) {
 		case SIP_FRAME_MSG:
-			on_message(sip, sip->rx, len, &src, SIP_TP_UDP, NULL);
+			if (!on_raw(sip, NULL, &src, sip->rx, len))
+				on_message(sip, sip->rx, len, &src, SIP_TP_UDP,
+					   NULL);
 			break;
 		case SIP_FRAME_SKIP:
 		case SIP_FRAME_PING:
@@ -1672,8 +1752,29 @@ static void conn_input(struct sip_conn *c)
 	size_t off = 0, n;
 
 	while (!c->dead && off < c->in_len) {
-		enum sip_frame f = sip_frame(c->in + off, c->in_len - off, true, &n);
+		enum sip_frame f;
+		int r;
 
+		/*
+		 * STUN and SIP share the stream (RFC 5626 4.4.1): a message
+		 * whose first byte is 0-3 is STUN (RFC 7983), framed by its
+		 * header's length; SIP starts with a letter, CR or LF.
+		 */
+		if ((uint8_t)c->in[off] <= 3) {
+			r = stun_frame((const uint8_t *)c->in + off,
+				       c->in_len - off, SIP_MAX_MSG, &n);
+			if (!r)
+				break;
+			if (r < 0) {
+				sip->stats.rx_malformed++;
+				conn_close(c, EPROTO);
+				return;
+			}
+			on_stun(sip, c, &c->peer, c->in + off, n);
+			off += n;
+			continue;
+		}
+		f = sip_frame(c->in + off, c->in_len - off, true, &n);
 		if (f == SIP_FRAME_MORE)
 			break;
 		if (f == SIP_FRAME_BAD) {
@@ -1683,7 +1784,8 @@ static void conn_input(struct sip_conn *c)
 		}
 		if (f == SIP_FRAME_PING)
 			conn_send(c, "\r\n", 2);
-		else if (f == SIP_FRAME_MSG)
+		else if (f == SIP_FRAME_MSG &&
+			 !on_raw(sip, c, &c->peer, c->in + off, n))
 			on_message(sip, c->in + off, n, &c->peer, SIP_TP_TCP, c);
 		off += n;
 	}
@@ -1758,6 +1860,9 @@ static int on_conn(sd_event_source *es, int fd, uint32_t revents, void *arg)
 		c->connecting = false;
 		sip->stats.tcp_connected++;
 		c->last_usec = now_usec(sip);
+		conn_notify(c, true);
+		if (c->dead)
+			goto out;
 	}
 	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		conn_read(c);
@@ -1801,9 +1906,12 @@ static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *arg)
 			close(cfd);
 			continue;
 		}
-		if (conn_new(sip, cfd, &peer, true, false)) {
+		struct sip_conn *c = conn_new(sip, cfd, &peer, true, false);
+
+		if (c) {
 			sip->stats.tcp_accepted++;
 			slog(sip, LOG_DEBUG, "tcp %s:%u accepted", ip, peer.port);
+			conn_notify(c, true);
 		}
 	}
 	rearm(sip);
@@ -1958,6 +2066,84 @@ int sip_header(const osip_message_t *m, const char *name, int pos,
 	*value = strdup(s);
 	osip_free(s);
 	return *value ? 0 : -ENOMEM;
+}
+
+void sip_set_stun_handler(struct sip *sip, sip_stun_fn fn, void *data)
+{
+	sip->stun_fn = fn;
+	sip->stun_data = data;
+}
+
+void sip_set_conn_handler(struct sip *sip, sip_conn_fn fn, void *data)
+{
+	sip->conn_fn = fn;
+	sip->conn_data = data;
+}
+
+void sip_set_raw_handler(struct sip *sip, sip_raw_fn fn, void *data)
+{
+	sip->raw_fn = fn;
+	sip->raw_data = data;
+}
+
+int sip_send_raw(struct sip *sip, const struct sip_flow *flow,
+		 const void *buf, size_t len)
+{
+	struct sip_conn *c;
+	uint64_t id;
+	int r;
+
+	if (flow->tp == SIP_TP_UDP) {
+		id = 0;
+		r = transport_send(sip, SIP_TP_UDP, &flow->peer,
+				   flow->local.addr, &id, buf, len);
+	} else {
+		c = conn_by_id(sip, flow->conn_id);
+		r = c ? conn_send(c, buf, len) : -ENOTCONN;
+		if (!r)
+			sip->stats.tx_msgs++;
+	}
+	rearm(sip);
+	return r;
+}
+
+int sip_tcp_open(struct sip *sip, const struct sip_addr *dst, uint32_t src,
+		 uint64_t *conn_id)
+{
+	struct sip_conn *c;
+	int r = conn_connect(sip, dst, src, &c);
+
+	if (!r)
+		*conn_id = c->id;
+	rearm(sip);
+	return r;
+}
+
+void sip_tcp_release(struct sip *sip, uint64_t conn_id)
+{
+	struct sip_conn *c = conn_by_id(sip, conn_id);
+
+	if (!c)
+		return;
+	c->released = true;
+	housekeeping(sip);
+	run(sip, false);
+}
+
+bool sip_tcp_find(struct sip *sip, const struct sip_addr *local,
+		  const struct sip_addr *peer, struct sip_flow *flow)
+{
+	struct sip_conn *c;
+
+	for (c = sip->conns; c; c = c->next)
+		if (!c->dead && !c->connecting && c->peer.addr == peer->addr &&
+		    (!peer->port || c->peer.port == peer->port) &&
+		    (!local || (c->local == local->addr &&
+				c->lport == local->port))) {
+			conn_flow(c, flow);
+			return true;
+		}
+	return false;
 }
 
 void sip_get_stats(const struct sip *sip, struct sip_stats *st)

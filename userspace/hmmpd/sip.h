@@ -197,6 +197,56 @@ int sip_respond(struct sip *sip, const osip_message_t *req, int status,
 int sip_header(const osip_message_t *m, const char *name, int pos,
 	       char **value);
 
+/*
+ * Flows, STUN and raw access, for SIP Outbound (outbound.h, docs/outbound.md).
+ *
+ * A flow: a transport, our end and the peer's; for TCP the connection too.
+ * For UDP our end is the bound address (0: any) and port.
+ */
+struct sip_flow {
+	enum sip_transport tp;
+	struct sip_addr local, peer;
+	uint64_t conn_id;		/* TCP; 0 for UDP */
+};
+
+/*
+ * STUN on the SIP ports (RFC 5626 section 8, RFC 7983): a datagram that
+ * stun_is_stun(), and on a TCP stream a message whose first byte is 0-3
+ * (framed by STUN's header length; bytes that cannot be STUN close the
+ * connection), go to this handler instead of the SIP parser; without one
+ * they are dropped. Counted in rx_stun.
+ */
+typedef void (*sip_stun_fn)(struct sip *sip, const struct sip_flow *flow,
+			    const uint8_t *buf, size_t len, void *data);
+void sip_set_stun_handler(struct sip *sip, sip_stun_fn fn, void *data);
+/* A TCP connection came up (accepted or connected) or went away. */
+typedef void (*sip_conn_fn)(struct sip *sip, const struct sip_flow *flow,
+			    bool up, void *data);
+void sip_set_conn_handler(struct sip *sip, sip_conn_fn fn, void *data);
+/*
+ * Every framed SIP message, before osip2: returns true when it took it
+ * (an edge proxy forwarding statelessly), false to let the UA core have it.
+ */
+typedef bool (*sip_raw_fn)(struct sip *sip, const struct sip_flow *flow,
+			   const char *buf, size_t len, void *data);
+void sip_set_raw_handler(struct sip *sip, sip_raw_fn fn, void *data);
+/*
+ * Bytes out on a flow: UDP from flow->local.addr (0: the route's) to
+ * flow->peer; TCP on connection flow->conn_id (-ENOTCONN when gone).
+ */
+int sip_send_raw(struct sip *sip, const struct sip_flow *flow,
+		 const void *buf, size_t len);
+/* A new TCP connection to dst from src (0: any); the conn handler says
+ * when it is up. 0 and *conn_id, or -errno. */
+int sip_tcp_open(struct sip *sip, const struct sip_addr *dst, uint32_t src,
+		 uint64_t *conn_id);
+/* Close conn_id as soon as no transaction of ours uses it. */
+void sip_tcp_release(struct sip *sip, uint64_t conn_id);
+/* An established connection with peer (any port of it when peer->port is
+ * 0; and our end local, unless NULL). */
+bool sip_tcp_find(struct sip *sip, const struct sip_addr *local,
+		  const struct sip_addr *peer, struct sip_flow *flow);
+
 struct sip_stats {
 	uint64_t rx_msgs;	/* messages framed and parsed */
 	uint64_t rx_malformed;	/* dropped: unparseable, bad framing, bad
@@ -208,6 +258,7 @@ struct sip_stats {
 	uint64_t tx_errors;	/* sends that failed */
 	uint64_t stateless;	/* responses sent without a transaction */
 	uint64_t tcp_accepted, tcp_connected, tcp_closed;
+	uint64_t rx_stun;	/* STUN messages on the SIP ports */
 };
 void sip_get_stats(const struct sip *sip, struct sip_stats *st);
 
