@@ -64,7 +64,7 @@ kmod: deps
 	done
 
 userspace: deps
-	@$(MAKE) -s $(BUILD)/bin/hmmpctl $(BUILD)/bin/hmmpd
+	@$(MAKE) -s $(BUILD)/bin/hmmpctl $(BUILD)/bin/hmmpd $(BUILD)/bin/hmmp-sctp-peer
 
 $(BUILD)/obj/%.o: userspace/%.c $(wildcard userspace/*/*.h) include/uapi/linux/hmmp.h
 	@mkdir -p $(dir $@)
@@ -80,6 +80,12 @@ $(BUILD)/bin/hmmpd: $(D_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The two ends of the mSCTP VM scenarios (tests/vm/sctp-peer.c).
+$(BUILD)/bin/hmmp-sctp-peer: tests/vm/sctp-peer.c $(BUILD)/obj/lib/hmmp_sctp.o userspace/lib/hmmp_sctp.h
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/lib/hmmp_sctp.o
 
 # Unit tests link the library and every hmmpctl and hmmpd object but their
 # main(). They may include the helpers in tests/unit/*.h (not linked).

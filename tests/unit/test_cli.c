@@ -116,7 +116,7 @@ static void test_objects(void **state)
 		bad(line, msg);
 	}
 	/* the table: every object complete, names unique */
-	assert_int_equal(hmmpctl_nobjects, 8);
+	assert_int_equal(hmmpctl_nobjects, 9);
 	for (i = 0; i < hmmpctl_nobjects; i++) {
 		const struct hmmpctl_object *o = &hmmpctl_objects[i];
 

@@ -324,6 +324,11 @@ const struct hmmpctl_object hmmpctl_objects[] = {
 	{ "monitor", parse_monitor, hmmpctl_run_monitor,
 	  "hmmpctl [-j] monitor\n",
 	  "print events as they happen" },
+	{ "sctp", hmmpctl_parse_sctp, hmmpctl_run_sctp,
+	  "hmmpctl [-j] sctp [show]\n"
+	  "hmmpctl sctp primary ADDR [id ID]\n"
+	  "hmmpctl sctp link DEV quality N\n",
+	  "SCTP associations hmmpd hands over (asks hmmpd)" },
 	{ "version", parse_version, hmmpctl_run_version,
 	  "hmmpctl [-j] version\n",
 	  "versions of hmmpctl and of the loaded hmmp.ko" },

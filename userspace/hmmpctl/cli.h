@@ -69,6 +69,9 @@ struct hmmpctl_req {
 			uint32_t val[HMMPCTL_CFG_MAX];
 		} config;
 		struct hmmp_binding binding;	/* have: attributes given */
+		struct {
+			char line[256];		/* the request to hmmpd */
+		} sctp;
 	};
 	char err[256];		/* the usage error, without "hmmpctl: " */
 };
@@ -96,6 +99,9 @@ int hmmpctl_run_conn(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx);
 int hmmpctl_run_handoff(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx);
 int hmmpctl_run_monitor(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx);
 int hmmpctl_run_binding(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx);
+/* sctp.c: asks hmmpd, not hmmp.ko */
+int hmmpctl_parse_sctp(struct hmmpctl_req *req, int argc, char **argv);
+int hmmpctl_run_sctp(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx);
 
 /* The request message a command sends (NULL for monitor), for tests too. */
 struct nl_msg *hmmpctl_build(const struct hmmpctl_req *req, struct hmmp_nl *nl);

@@ -52,6 +52,7 @@ void hmmpd_conf_defaults(struct hmmpd_conf *c)
 	c->gateway_lifetime = 10;
 	c->require_connection = true;
 	hmmpd_ob_conf_defaults(&c->ob);
+	hmmpd_sctp_conf_defaults(&c->sctp);
 }
 
 const struct hmmpd_peer *hmmpd_conf_peer(const struct hmmpd_conf *c,
@@ -743,6 +744,15 @@ static int handler(void *user, const char *section, const char *name,
 		if (!strcmp(section, sect_names[i]))
 			s = (enum sect)i;
 	}
+	if (s == S_NONE && !strcmp(section, "sctp")) {
+		char why[256];
+
+		if (!hmmpd_sctp_conf_key(&x->c->sctp, name, value, x->line, why,
+					 sizeof(why)))
+			return 1;
+		fail_at(x, x->line, "%s", why);
+		return 0;
+	}
 	if (s == S_NONE && !strcmp(section, "outbound")) {
 		char why[256];
 
@@ -753,7 +763,7 @@ static int handler(void *user, const char *section, const char *name,
 	}
 	if (s == S_NONE) {
 		fail_at(x, x->section_line,
-			"unknown section [%s] (general, sip, binding, peer NAME)",
+			"unknown section [%s] (general, sip, binding, sctp, peer NAME)",
 			section);
 		return 0;
 	}

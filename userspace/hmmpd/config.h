@@ -20,6 +20,7 @@
 
 #include "digest.h"
 #include "obd.h"
+#include "msctp.h"
 
 #define HMMPD_CONF_PATH		"/etc/hmmp/hmmpd.conf"
 #define HMMPD_CONF_MAX_LINE	199	/* inih's line buffer, less the NUL */
@@ -68,6 +69,8 @@ struct hmmpd_conf {
 	uint8_t encap;			/* enum hmmp_encap */
 	uint32_t gateway_lifetime;	/* previous gateway's tunnel; 0 = none */
 	bool require_connection;	/* bind only addresses with live conns */
+	/* [sctp]: msctp.h */
+	struct hmmpd_sctp_conf sctp;
 	/* [outbound]: obd.h */
 	struct hmmpd_ob_conf ob;
 	/* [peer NAME] */

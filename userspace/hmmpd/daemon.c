@@ -35,6 +35,7 @@
 #include "daemon.h"
 #include "kern.h"
 #include "log.h"
+#include "msctp.h"
 #include "net.h"
 #include "obd.h"
 #include "objects.h"
@@ -510,7 +511,7 @@ int hmmpd_start(struct hmmpd *d)
 		hmmpd_log(LOG_ERR, "net: cannot open a NETLINK_ROUTE socket");
 		return -1;
 	}
-	if (sip_start(d) || hmmpd_mobile_start(d))
+	if (sip_start(d) || hmmpd_msctp_start(d) || hmmpd_mobile_start(d))
 		return -1;
 	schedule(d, 0);
 	return 0;
@@ -556,6 +557,7 @@ void hmmpd_reload(struct hmmpd *d)
 void hmmpd_stop(struct hmmpd *d)
 {
 	hmmpd_mobile_stop(d);
+	hmmpd_msctp_stop(d);
 	hmmpd_ob_stop(d);
 	sip_free(d->sip);
 	d->sip = NULL;

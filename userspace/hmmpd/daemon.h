@@ -29,6 +29,7 @@
 struct nl_sock;
 struct hmmpd_mobile;
 struct hmmpd_ob;
+struct hmmpd_msctp;
 
 struct hmmpd {
 	sd_event *ev;
@@ -56,6 +57,7 @@ struct hmmpd {
 
 	struct hmmpd_mobile *mob;
 	struct hmmpd_ob *ob;			/* obd.h: SIP Outbound */
+	struct hmmpd_msctp *msctp;		/* msctp.h; NULL: [sctp] off */
 };
 
 /*

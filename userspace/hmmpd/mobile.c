@@ -47,6 +47,7 @@
 #include "daemon.h"
 #include "kern.h"
 #include "log.h"
+#include "msctp.h"
 #include "net.h"
 #include "obd.h"
 #include "plan.h"
@@ -857,6 +858,7 @@ static void handoff(struct hmmpd_mobile *m, const struct hmmpd_attach *old,
 	hmmpd_log(LOG_INFO, "handoff: new address %s on %s (was %s on %s via %s)",
 		  ip_s(m->cur.addr, n), m->cur.ifname, ip_s(old->addr, o),
 		  old->ifname, old->gw ? ip_s(old->gw, g) : "-");
+	hmmpd_msctp_handoff(d, old->addr, m->cur.addr);
 	if (!hmmpd_kernel_up(d)) {
 		hmmpd_log(LOG_WARNING, "handoff: hmmp.ko not loaded: no connection to move");
 		send_register(m);
@@ -1065,6 +1067,7 @@ static void evaluate(struct hmmpd_mobile *m)
 	m->handoff_us = m->change_us ? m->change_us : hmmpd_now_us(d);
 	handoff(m, &old, &st);
 out:
+	hmmpd_msctp_net(d, &st);
 	m->change_us = 0;
 	hmmpd_net_free(&st);
 }
