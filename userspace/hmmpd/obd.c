@@ -21,6 +21,7 @@
 #include "log.h"
 #include "obd.h"
 #include "objects.h"
+#include "util.h"
 
 struct hmmpd_ob {
 	struct hmmpd *d;
@@ -299,14 +300,47 @@ static void on_stun(struct sip *sip, const struct sip_flow *flow,
 		    const uint8_t *buf, size_t len, void *data)
 {
 	struct hmmpd_ob *ob = data;
+	char ip[HMMP_ADDRSTRLEN], ip2[HMMP_ADDRSTRLEN];
 	struct ob_flow f;
 
 	(void)sip;
 	to_ob(ob, flow, &f);
-	if (ob->edge_on)
+	if (ob->edge_on) {
+		struct ob_edge_stats b = ob->edge.stats, *a = &ob->edge.stats;
+
 		ob_edge_input(&ob->edge, &f, buf, len, now_ms(ob));
-	else
+		if (a->gettoken != b.gettoken)
+			hmmpd_log(LOG_INFO, "outbound: GetToken over TCP from %s:%u: flow token given",
+				  hmmp_addr_format(f.raddr, ip), f.rport);
+		if (a->gettoken_udp != b.gettoken_udp)
+			hmmpd_log(LOG_INFO, "outbound: GetToken over UDP from %s:%u: 445",
+				  hmmp_addr_format(f.raddr, ip), f.rport);
+		if (a->force_400 != b.force_400)
+			hmmpd_log(LOG_INFO, "outbound: ForceTCP answered 400 by %s:%u: the UA lacks the usage",
+				  hmmp_addr_format(f.raddr, ip), f.rport);
+	} else {
+		struct ob_ua_stats b = ob->ua.stats, *a = &ob->ua.stats;
+
+		uint32_t mapped = 0;
+
 		ob_ua_input(&ob->ua, &f, buf, len, now_ms(ob));
+		if (ob->ua.have_mapped)
+			memcpy(&mapped, ob->ua.mapped.addr, 4);
+		if (a->ka_ok != b.ka_ok)
+			hmmpd_log(LOG_INFO, "outbound: keep-alive answered by %s:%u (mapped %s:%u)",
+				  hmmp_addr_format(f.raddr, ip), f.rport,
+				  hmmp_addr_format(mapped, ip2), ob->ua.mapped.port);
+		if (a->force_tcp != b.force_tcp)
+			hmmpd_log(LOG_INFO, "outbound: ForceTCP over TCP from %s:%u: 448",
+				  hmmp_addr_format(f.raddr, ip), f.rport);
+		if (a->force_answered != b.force_answered)
+			hmmpd_log(LOG_INFO, "outbound: ForceTCP answered with the flow token of the TCP connection");
+		if (a->gettoken_ok != b.gettoken_ok)
+			hmmpd_log(LOG_INFO, "outbound: GetToken answered: flow token of %zu bytes",
+				  ob->ua.token_len);
+		if (a->force_failed != b.force_failed)
+			hmmpd_log(LOG_WARNING, "outbound: ForceTCP answered 500: no flow token");
+	}
 	rearm(ob);
 }
 
