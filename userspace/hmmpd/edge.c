@@ -164,7 +164,8 @@ static char *with_via(struct hmmpd_edge *px, const char *msg, size_t len,
 	vl = (size_t)snprintf(via, sizeof(via),
 			      "Via: SIP/2.0/%s %s:%u;branch=z9hG4bK%s;rport\r\n",
 			      tcp ? "TCP" : "UDP", px->self_ip,
-			      tcp ? px->cfg.tcp_port : px->cfg.self.port,
+			      (unsigned int)(tcp ? px->cfg.tcp_port
+						 : px->cfg.self.port),
 			      branch);
 	out = malloc(len + vl + 1);
 	if (!out)
@@ -372,7 +373,8 @@ static void from_ua(struct hmmpd_edge *px, osip_message_t *m,
 	}
 	hmmpd_edge_hex(tok, hex);
 	snprintf(uri, sizeof(uri), "<sip:%s@%s:%u;lr;ob%s>", hex, px->self_ip,
-		 px->cfg.next_tcp ? px->cfg.tcp_port : px->cfg.self.port,
+		 (unsigned int)(px->cfg.next_tcp ? px->cfg.tcp_port
+						 : px->cfg.self.port),
 		 px->cfg.next_tcp ? ";transport=tcp" : "");
 	if (MSG_IS_REGISTER(m)) {
 		osip_message_set_header(m, "Path", uri);

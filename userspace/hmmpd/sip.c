@@ -697,10 +697,8 @@ static int conn_connect(struct sip *sip, const struct sip_addr *dst,
 		return -ENOMEM;
 	addr_str(dst->addr, ip);
 	slog(sip, LOG_DEBUG, "tcp %s:%u connecting", ip, dst->port);
-	if (!pending) {
+	if (!pending)
 		sip->stats.tcp_connected++;
-		conn_notify(*out, true);
-	}
 	return 0;
 err:
 	e = errno;
@@ -826,8 +824,13 @@ static int transport_send(struct sip *sip, enum sip_transport tp,
 
 		if (!c)
 			c = conn_by_peer(sip, dst, src);
-		if (!c)
+		if (!c) {
 			r = conn_connect(sip, dst, src, &c);
+			if (!r && !c->connecting)
+				conn_notify(c, true);
+		}
+		if (!r && c->dead)
+			r = -ECONNRESET;
 		if (!r) {
 			*conn_id = c->id;
 			r = conn_send(c, buf, len);
@@ -2113,8 +2116,12 @@ int sip_tcp_open(struct sip *sip, const struct sip_addr *dst, uint32_t src,
 	struct sip_conn *c;
 	int r = conn_connect(sip, dst, src, &c);
 
-	if (!r)
+	if (!r) {
+		/* the id first: the handler may be looking for it */
 		*conn_id = c->id;
+		if (!c->connecting)
+			conn_notify(c, true);
+	}
 	rearm(sip);
 	return r;
 }
