@@ -13,7 +13,10 @@
 # paths: the edge closing the TCP connection mid-use recovers on the next
 # oversized request; a UA without the usage (answers STUN requests 400)
 # gets the request answered 430 upstream; GetToken over UDP is 445,
-# ForceTCP over TCP 448.
+# ForceTCP over TCP 448. Flow recovery: a NAT rebinding (new mapped
+# address: RFC 5626 4.4.2) and a hand-off of the UA both end in a new
+# registration and keep-alives on the new flow, which the next large
+# request uses.
 #
 #   +-------------+      +---------------------+      +--------------------+      +----------------+
 #   | m (UA)      |      | nat                 |      | e (edge)           |      | k              |
@@ -217,7 +220,44 @@ case_no_usage() {
 	home OPTIONS 3000
 	check_eq "a large one: its ForceTCP answered 400, the request 430" "status 430 Flow Failed" "$OUT"
 	check "the UA answered ForceTCP 400" file_has "$W/nousage.log" "STUN method 0x009: 400"
-	check "the edge said why" file_has "$W/e.log.err" "ForceTCP answered 400 by $NATOUT"
+	check "the edge said why" file_has "$W/e.log.err" "ForceTCP answered 400 by 203\\.0\\.113\\.[0-9]+:[0-9]+: the UA lacks the usage"
+}
+
+# RFC 5626 4.4.2: the NAT's binding changes (another public address, the
+# conntrack table flushed): the next keep-alive shows a new mapped address,
+# the UA takes the flow as failed and registers again over a new one.
+case_nat_rebinding() {
+	local regs
+	regs=$(grep -c "register: 200 from" "$W/m.log.err")
+	addr_add "$nat" n1 203.0.113.3/24
+	must ip netns exec "$nat" nft flush chain ip nat post
+	must ip netns exec "$nat" nft add rule ip nat post oifname n1 counter snat to 203.0.113.3
+	run ip netns exec "$nat" conntrack -F
+	check "the UA saw the mapped address change" \
+		wait_until 20 file_has "$W/m.log.err" "flow to the edge failed \(the mapped address changed\)"
+	check "and registered again" \
+		wait_until 20 sh -c "[ \$(grep -c 'register: 200 from' '$W/m.log.err') -gt $regs ]"
+	check "keep-alives on the new flow" \
+		wait_until 20 file_has "$W/m.log.err" "keep-alive answered by $EDGE:5060 \\(mapped 203.0.113.3:"
+	home OPTIONS 3000
+	check_eq "a large request over the new flow: 200" "status 200 OK" "$OUT"
+}
+
+# A hand-off: the UA's address changes (hmmp.ko is not loaded here: hmmpd
+# only registers again); the new flow is kept alive and used.
+case_handoff() {
+	local regs
+	regs=$(grep -c "register: 200 from" "$W/m.log.err")
+	must ip -n "$m" addr del $UA/24 dev m0
+	addr_add "$m" m0 192.0.2.20/24
+	must ip -n "$m" route replace default via $NATIN
+	check "the UA registered from its new address" \
+		wait_until 30 sh -c "[ \$(grep -c 'register: 200 from .*contact sip:ua@192.0.2.20' '$W/m.log.err') -ge 1 ]"
+	check "keep-alives answered on the new flow" \
+		wait_until 20 sh -c "[ \$(grep -c 'keep-alives on the UDP flow to the edge' '$W/m.log.err') -gt 2 ]"
+	home OPTIONS 3000
+	check_eq "a large request after the hand-off: 200" "status 200 OK" "$OUT"
+	check "it reached the new address" file_has "$W/kamailio.log.err" "core: OPTIONS .* to sip:ua@192.0.2.20:5060"
 }
 
 tcase case_setup "UA, NAT, edge, kamailio"
@@ -226,5 +266,7 @@ tcase case_large_request "F7-F15: a large request over TCP after ForceTCP/GetTok
 tcase case_figure_order "figure 1 in order, from the captures"
 tcase case_edge_closes "the edge closes the TCP connection: recovery"
 tcase case_errors "445 and 448"
+tcase case_nat_rebinding "the NAT binding changes: flow failure, recovery"
+tcase case_handoff "a hand-off: registration and keep-alives from the new address"
 tcase case_no_usage "a UA without the usage: 430"
 show_file "$W/m.log.err" "$W/e.log.err" "$W/kamailio.log.err"
