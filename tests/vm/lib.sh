@@ -554,6 +554,11 @@ hmmp_count_is() {
 	[ "$(hmmp_stat "$1" conn_count)" = "$2" ]
 }
 
+# hmmp_bind_count_is NS N: NS's binding table holds N bindings.
+hmmp_bind_count_is() {
+	[ "$(hmmp_stat "$1" bind_count)" = "$2" ]
+}
+
 # hmmp_conn_absent NS LPORT RPORT: no record with these ports in NS.
 hmmp_conn_absent() {
 	local out

@@ -127,10 +127,6 @@ move_case() {
 	teardown_topology
 }
 
-hmmp_bind_count_is() { # NS N
-	[ "$(hmmp_stat "$1" bind_count)" = "$2" ]
-}
-
 case_load() {
 	check "insmod hmmp.ko" hmmp_load || fatal "cannot load hmmp.ko"
 }

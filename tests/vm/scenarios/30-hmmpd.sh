@@ -15,7 +15,11 @@
 # Both streams complete with the same bytes and no reset. A registrar
 # (kamailio, tests/vm/kamailio/registrar.cfg, on cn's host at port 5070)
 # holds the mobile's contact: the original one at start, the new one
-# after the move.
+# after the move. cn is far away (netem: 100 ms on its link) and pings the
+# mobile's original address every 20 ms: what it sent before its binding
+# was installed is still in flight toward access A when r1's binding is
+# there, and r1 forwards it to the care-of address until the binding's
+# lifetime runs out; then r1 forwards nothing more.
 #
 #        access A 192.0.2.0/24                 core 198.51.100.0/24
 #   +---+ m1 .10 ---------- a1 .1 +----+ c1 .1 ----+
@@ -31,6 +35,7 @@
 #   mobile original address 192.0.2.10, care-of 203.0.113.10
 #
 # timeout: 420
+# kernels: newest (hmmpd is userspace; 20-move covers the datapath on both lines)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
@@ -71,12 +76,13 @@ case_config_errors() {
 
 # The move with encapsulation $1: hmmpd does everything.
 move_case() {
-	local encap=$1 port=$2 half=$((BYTES / 4)) srv cli got t_down t_lease t_addr t_route t_bind h
+	local encap=$1 port=$2 half=$((BYTES / 4)) srv cli got t_down t_lease t_addr t_route t_bind h ping
 	local fails0=$HMMP_FAILS
 
 	rm -f "$W/prog" "$W/cli" "$W/srv" "$W/cli.json" "$W/srv.json"
 	rm -f "$W"/*.log "$W"/*.log.err "$W"/dnsmasq-*
 	setup_topology
+	check "cn: 100 ms away (netem on e0)" in_ns "$cn" tc qdisc add dev e0 root netem delay 100ms
 	dhcp_setup
 	for h in m cn r1; do write_conf "$h" "$encap"; done
 	start_registrar "$cn"
@@ -101,6 +107,9 @@ move_case() {
 	wait_until 60 awk -v h=$half '$1 >= h { ok = 1 } END { exit !ok }' "$W/prog" ||
 		fatal "stream stalled before the move"
 
+	# (no -w: with a deadline, ping quits at its first ICMP error)
+	spawn_to "$W/ping" "$cn" timeout 90 ping -q -i 0.02 -I "$CN" "$ORIG"
+	ping=$SPAWNED
 	echo "# moving at $(cat "$W/prog") bytes received: m1 down, lease released; a lease on m2"
 	dhcp_move
 
@@ -140,8 +149,19 @@ move_case() {
 	done
 	got=$(hmmp_stat "$cn" encap_pkts)
 	check "cn tunnelled to the care-of address ($got packets)" test "${got:-0}" -gt 0
+	# r1: in-flight packets forwarded while its binding lived, and
+	# nothing once it expired (r2 routes the original address to r1)
 	got=$(hmmp_stat "$r1" fwd_pkts)
-	echo "# r1 forwarded $got in-flight packets"
+	check "r1 forwarded in-flight packets to the care-of address ($got)" test "${got:-0}" -gt 0
+	check "r1: its binding expired after $GW_LIFETIME s" \
+		wait_until $((GW_LIFETIME + 10)) hmmp_bind_count_is "$r1" 0
+	check_log "r1: hmmpd logged the expiry event" r1 "binding del $ORIG .*reason expired"
+	got=$(hmmp_stat "$r1" fwd_pkts)
+	capture ip netns exec "$r2" ping -c 3 -i 0.2 -W 1 "$ORIG"
+	check_eq "r1 forwards nothing after the expiry" "$got" "$(hmmp_stat "$r1" fwd_pkts)"
+	run kill "$ping"
+	proc_wait 10 "$ping"
+	show_file "$W/ping"
 
 	echo "# the hand-off as the daemons logged it"
 	grep -hE "net: address|handoff:|info:|binding:|register:" "$W/m.log.err" | sed 's/^/#   m:  /'

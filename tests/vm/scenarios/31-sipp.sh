@@ -25,7 +25,8 @@
 #   the session 192.0.2.10:40100 -> 198.51.100.10:5001 is the connection
 #   the binding covers; sipp sends from 203.0.113.10:5062
 #
-# timeout: 120
+# timeout: 180
+# kernels: newest (hmmpd is userspace; 20-move covers the datapath on both lines)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
