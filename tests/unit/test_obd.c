@@ -531,6 +531,62 @@ static void test_tcp_open_release(void **state)
 	close(lfd);
 }
 
+/* Seed 003 6.2.2: a released connection stays until its transaction ends. */
+static const osip_message_t *held_req;
+
+static void hold_request(struct sip *sip, const osip_message_t *req,
+			 const struct sip_addr *src, enum sip_transport tp,
+			 void *data)
+{
+	(void)sip;
+	(void)src;
+	(void)tp;
+	(void)data;
+	held_req = req;
+}
+
+static void test_release_waits_for_transaction(void **state)
+{
+	struct fix *f = *state;
+	static const char opt[] =
+		"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKhold1\r\n"
+		"From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\n"
+		"Call-ID: hold1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+		"Content-Length: 0\r\n\r\n";
+	char buf[2048];
+	uint16_t lport;
+	uint64_t t0;
+	bool eof;
+	int fd;
+
+	held_req = NULL;
+	sip_set_request_handler(f->sip, hold_request, NULL);
+	fd = raw_tcp(sip_port(f->sip, SIP_TP_TCP), &lport);
+	assert_int_equal(write(fd, opt, sizeof(opt) - 1),
+			 (ssize_t)(sizeof(opt) - 1));
+	t0 = mono_ms();
+	while (!held_req && mono_ms() < t0 + 2000)
+		assert_true(sd_event_run(f->ev, 2000) >= 0);
+	assert_non_null(held_req);
+	assert_int_equal(f->nup, 1);
+	/* Released while the OPTIONS is unanswered: it stays. */
+	sip_tcp_release(f->sip, f->last_up.conn_id);
+	assert_int_equal(tcp_read(f, fd, buf, sizeof(buf), 1, 1500, &eof), 0);
+	assert_false(eof);
+	assert_int_equal(f->ndown, 0);
+	/* Answered: the 200 goes out, then the connection, within ~1 s. */
+	assert_int_equal(sip_respond(f->sip, held_req, 200, NULL, NULL, NULL,
+				     NULL, 0), 0);
+	t0 = mono_ms();
+	tcp_read(f, fd, buf, sizeof(buf), sizeof(buf) - 1, 3000, &eof);
+	assert_memory_equal(buf, "SIP/2.0 200", 11);
+	assert_true(eof);
+	assert_true(mono_ms() - t0 < 2500);
+	assert_int_equal(f->ndown, 1);
+	close(fd);
+}
+
 /* ---- the edge proxy, end to end on loopback ---- */
 
 /* A header's value in msg (first instance), into out. */
@@ -756,6 +812,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_edge_proxy, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_release_waits_for_transaction,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

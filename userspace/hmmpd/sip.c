@@ -1435,9 +1435,11 @@ static void rearm(struct sip *sip)
 	idle = (uint64_t)(sip->cfg.tcp_idle_s ? sip->cfg.tcp_idle_s
 			  : SIP_TCP_IDLE_DEFAULT) * 1000000;
 	/* a deadline that passed without effect (busy) is looked at again */
+	/* a released connection is looked at every second until it goes */
 	for (c = sip->conns; c; c = c->next)
 		if (!c->dead)
-			when = earlier(when, c->last_usec + idle, now);
+			when = earlier(when, c->released ? now
+					    : c->last_usec + idle, now);
 	for (s = sip->servers; s; s = s->next)
 		if (!s->dead && !s->answered)
 			when = earlier(when, s->born_usec +
