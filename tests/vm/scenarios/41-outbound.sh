@@ -135,6 +135,20 @@ case_large_request() {
 	home OPTIONS 200
 	check_eq "F15 analog: a small request is answered 200" "status 200 OK" "$OUT"
 	check "it came over UDP" file_has "$W/m.log.err" "sip: OPTIONS .* from $EDGE:5060/udp"
+	# seed 6.2.2: the UA keeps the connection 5 s, then lets it go
+	check "the UA released the TCP connection" \
+		wait_until 15 file_has "$W/m.log.err" "releasing the TCP connection to the edge"
+	check "not before 5 s after the token came" python3 -c '
+import sys
+def t(pat):
+    for l in open(sys.argv[1]):
+        if pat in l:
+            h, m, s = l.split()[0].split(":")
+            return int(h) * 3600 + int(m) * 60 + float(s)
+got, rel = t("GetToken answered"), t("releasing the TCP connection")
+print("held %.3f s" % (rel - got))
+sys.exit(not 5.0 <= rel - got < 8.0)
+' "$W/m.log.err"
 }
 
 # The figure's order, from the captures: access side A, core side C.
