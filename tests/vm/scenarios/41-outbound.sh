@@ -147,7 +147,8 @@ def t(pat):
             return int(h) * 3600 + int(m) * 60 + float(s)
 got, rel = t("GetToken answered"), t("releasing the TCP connection")
 print("held %.3f s" % (rel - got))
-sys.exit(not 5.0 <= rel - got < 8.0)
+# the log stamps its lines a little after the loop read its clock
+sys.exit(not 4.9 <= rel - got < 8.0)
 ' "$W/m.log.err"
 }
 
