@@ -24,6 +24,7 @@
 #                                 +--------------------------------+
 #
 # timeout: 240
+# kernels: newest (hmmpd is userspace; 40 passed on 6.1 as well)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
