@@ -482,6 +482,20 @@ static void test_quality(void **state)
 	assert_int_equal(hmmpd_sctp_quality_in("", "m1"), -1);
 }
 
+static void test_contact_addr(void **state)
+{
+	(void)state;
+	assert_int_equal(hmmpd_sctp_contact_addr("<sip:fs@198.51.100.20:5060>;expires=3600"),
+			 A("198.51.100.20"));
+	assert_int_equal(hmmpd_sctp_contact_addr("<sip:198.51.100.20>"), A("198.51.100.20"));
+	assert_int_equal(hmmpd_sctp_contact_addr("sip:fs@198.51.100.20;transport=udp"),
+			 A("198.51.100.20"));
+	assert_int_equal(hmmpd_sctp_contact_addr("<sip:fs@host.example:5060>"), 0);
+	assert_int_equal(hmmpd_sctp_contact_addr("<tel:+1555>"), 0);
+	assert_int_equal(hmmpd_sctp_contact_addr("<sip:fs@>"), 0);
+	assert_int_equal(hmmpd_sctp_contact_addr("<sip:fs@1.2.3.4.5.6.7.8.9>"), 0);
+}
+
 /* ---- client library ---- */
 
 static void test_errnos(void **state)
@@ -739,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_damp_pingpong),
 		cmocka_unit_test(test_word),
 		cmocka_unit_test(test_quality),
+		cmocka_unit_test(test_contact_addr),
 		cmocka_unit_test(test_errnos),
 		cmocka_unit_test(test_ctl_call),
 		cmocka_unit_test(test_ctl_connect),

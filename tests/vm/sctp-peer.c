@@ -18,7 +18,11 @@
  *                     and on every change
  *   --progress FILE   bytes received so far, rewritten as it grows
  *   --out FILE        the result, JSON: sent, recv, peer_sent, bad_at,
- *                     stall_ms, register, error
+ *                     stall_ms, reopened, register, error
+ *   --reopen yes      client: on hmmpd's "relocated" event (the server's
+ *                     address from its registrar) open a new association
+ *                     there and go on (the server always takes a new
+ *                     association while one runs, and goes on with it)
  *   --stop FILE       stream until FILE exists (at most --bytes), then
  *                     write the total sent to FILE.server or FILE.client
  *                     and read the other end's there: the ends agree on
@@ -52,6 +56,11 @@ static struct {
 	const char *role;
 	unsigned long long bytes, rate;
 } o = { .bytes = 1000000, .rate = 200000 };
+
+static int lfd = -1, newfd = -1;	/* server: listening; a new association */
+static uint32_t reopen_addr;		/* client: where the server is now */
+static unsigned int reopened;
+static bool reopen;
 
 static uint8_t pattern(unsigned long long i)
 {
@@ -179,7 +188,7 @@ static int stream(int fd, int ch, const char *regres)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	status(fd, last, sizeof(last));
 	for (;;) {
-		struct pollfd p[2] = { { fd, POLLIN, 0 }, { ch, POLLIN, 0 } };
+		struct pollfd p[3] = { { fd, POLLIN, 0 }, { ch, POLLIN, 0 }, { -1, 0, 0 } };
 		uint64_t now = now_ms(CLOCK_MONOTONIC);
 		unsigned long long allowed = (now - t0) * o.rate / 1000 + 1400;
 		ssize_t n;
@@ -229,15 +238,34 @@ static int stream(int fd, int ch, const char *regres)
 			}
 			sent += (unsigned long long)n;
 		}
-		if (poll(p, ch >= 0 ? 2 : 1, 20) < 0 && errno != EINTR) {
+		p[2].fd = lfd;	/* the server takes a new association any time */
+		p[2].events = POLLIN;
+		if (poll(p, 3, 20) < 0 && errno != EINTR) {
 			snprintf(err, sizeof(err), "poll: %s", strerror(errno));
 			goto out;
+		}
+		if (p[2].revents & POLLIN) {
+			newfd = accept(lfd, NULL, NULL);
+			if (newfd >= 0) {
+				fprintf(stderr, "hmmp-sctp-peer: a new association: going on with it\n");
+				ret = 2;
+				goto out;
+			}
 		}
 		if (ch >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
 			char ev[512];
 
 			if (hmmp_ctl_recv(ch, ev, sizeof(ev)) > 0) {
+				const char *x = strstr(ev, " addr=");
+				struct in_addr ia;
+
 				event_line(ev);
+				if (reopen && !strncmp(ev, "event relocated", 15) && x &&
+				    inet_pton(AF_INET, x + 6, &ia) == 1) {
+					reopen_addr = ia.s_addr;
+					ret = 2;
+					goto out;
+				}
 			} else {
 				event_line("channel closed");
 				close(ch);
@@ -282,12 +310,12 @@ static int stream(int fd, int ch, const char *regres)
 	usleep(300000);
 out:
 	progress(recvd);
-	if (ret)
+	if (ret == 1)
 		fprintf(stderr, "hmmp-sctp-peer: %s\n", err);
-	if (o.out && (f = fopen(o.out, "w"))) {
-		fprintf(f, "{\"sent\": %llu, \"recv\": %llu, \"peer_sent\": %lld, \"bad_at\": %lld, \"stall_ms\": %llu, \"register\": \"%s\", \"error\": \"%s\"}\n",
+	if (ret != 2 && o.out && (f = fopen(o.out, "w"))) {
+		fprintf(f, "{\"sent\": %llu, \"recv\": %llu, \"peer_sent\": %lld, \"bad_at\": %lld, \"stall_ms\": %llu, \"reopened\": %u, \"register\": \"%s\", \"error\": \"%s\"}\n",
 			sent, recvd, peer_total, bad_at == ~0ULL ? -1LL : (long long)bad_at,
-			(unsigned long long)stall, regres, err);
+			(unsigned long long)stall, reopened, regres, err);
 		fclose(f);
 	}
 	if (ch >= 0)
@@ -321,6 +349,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "--progress")) o.progress = v;
 		else if (!strcmp(k, "--out")) o.out = v;
 		else if (!strcmp(k, "--stop")) o.stop = v;
+		else if (!strcmp(k, "--reopen") && !strcmp(v, "yes")) reopen = true;
 		else if (!strcmp(k, "--bytes")) o.bytes = strtoull(v, NULL, 10);
 		else if (!strcmp(k, "--rate")) o.rate = strtoull(v, NULL, 10);
 		else {
@@ -346,10 +375,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fd = accept(l, NULL, NULL);
-		close(l);
 		if (fd < 0) {
 			perror("hmmp-sctp-peer: accept");
 			return 1;
+		}
+		lfd = l;
+		for (;;) {
+			int r = stream(fd, -1, regres);
+
+			if (r != 2)
+				return r;
+			fd = newfd;
+			reopened++;
 		}
 	} else {
 		if (o.bind) {
@@ -361,10 +398,14 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+again:
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
 			perror("hmmp-sctp-peer: connect");
 			return 1;
 		}
+		if (reopened)
+			fprintf(stderr, "hmmp-sctp-peer: a new association to %s\n",
+				inet_ntoa(sin.sin_addr));
 		if (o.reg) {
 			char opts[128], err[256];
 
@@ -384,5 +425,20 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	return stream(fd, ch, regres);
+	{
+		int r = stream(fd, ch, regres);
+
+		if (r != 2 || server)
+			return r;
+		/* where the registrar says the server is now */
+		sin.sin_addr.s_addr = reopen_addr;
+		reopened++;
+		fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+		if (fd < 0) {
+			perror("hmmp-sctp-peer: socket");
+			return 1;
+		}
+		ch = -1;
+		goto again;
+	}
 }

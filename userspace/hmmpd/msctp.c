@@ -37,17 +37,20 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <linux/sctp.h>
 
+#include "auth.h"
 #include "daemon.h"
 #include "hmmp_sctp.h"
 #include "log.h"
 #include "msctp.h"
 #include "net.h"
+#include "sip.h"
 #include "util.h"
 
 #ifndef SOL_SCTP
@@ -165,8 +168,8 @@ int hmmpd_sctp_conf_key(struct hmmpd_sctp_conf *c, const char *name,
 	case 4:
 	case 5:
 		if (hmmp_u32_parse(value, i == 4 ? 0 : 100, 600000, &u)) {
-			snprintf(why, size, "%s: milliseconds, %u to 600000", name,
-				 i == 4 ? 0 : 100);
+			snprintf(why, size, "%s: milliseconds, %s to 600000", name,
+				 i == 4 ? "0" : "100");
 			return -1;
 		}
 		if (i == 4)
@@ -365,7 +368,7 @@ int hmmpd_sctp_word(const char *args, const char *key, char *val, size_t size)
 	size_t klen = strlen(key);
 	const char *p = args;
 
-	while (p && *p) {
+	while (*p) {
 		size_t n;
 
 		while (*p == ' ')
@@ -471,6 +474,7 @@ struct hmmpd_msctp {
 	unsigned int nquality;
 	char qtext[1024];	/* the link_quality file, as last read */
 	char path[HMMPD_SCTP_PATH_MAX];	/* of the control socket */
+	struct locate *locates;		/* registrar queries in flight */
 };
 
 static const struct hmmpd_sctp_conf *conf(struct hmmpd_msctp *ms)
@@ -513,6 +517,12 @@ static unsigned int addrs_of(int fd, int opt, uint32_t *out)
 	uint8_t *p;
 
 	memset(&u, 0, sizeof(u));
+	/*
+	 * Not 0: a one-to-one socket's association (any id will do), whose
+	 * addresses are what the peer knows: with 0, the local ones are the
+	 * endpoint's, for a wildcard socket every address of the host.
+	 */
+	u.ga.assoc_id = 1;
 	if (getsockopt(fd, SOL_SCTP, opt, &u, &len))
 		return 0;
 	p = u.ga.addrs;
@@ -900,6 +910,187 @@ static void on_packet(struct hmmpd_msctp *ms, const struct hmmpd_sctp_pkt *pkt)
 	}
 }
 
+/* ---- where the peer is now: its registrar (seed 002 5.2) ------------- */
+
+struct locate {
+	struct locate *next;
+	struct hmmpd_msctp *ms;
+	unsigned int id;		/* of the association */
+	bool answered;			/* a challenge was answered */
+	char aor[HMMPD_URI_MAX];
+};
+
+static void locate_free(struct locate *l)
+{
+	struct locate **pp;
+
+	for (pp = &l->ms->locates; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	free(l);
+}
+
+static struct assoc *assoc_by_id(struct hmmpd_msctp *ms, unsigned int id)
+{
+	struct assoc *a;
+
+	for (a = ms->assocs; a; a = a->next)
+		if (a->id == id)
+			return a;
+	return NULL;
+}
+
+/* The registrar's [peer]: the one whose uri is the registrar's. */
+static const struct hmmpd_secret *registrar_secret(struct hmmpd *d)
+{
+	const struct hmmpd_conf *c = d->conf;
+	unsigned int i;
+
+	for (i = 0; i < c->npeers; i++)
+		if (!strcmp(c->peers[i].uri, c->registrar))
+			return hmmpd_secrets_peer(&d->secrets, c->peers[i].name);
+	return NULL;
+}
+
+/* The first numeric IPv4 host of the Contact values of a 200. */
+uint32_t hmmpd_sctp_contact_addr(const char *contact)
+{
+	const char *p = strstr(contact, "sip:");
+	char host[HMMP_ADDRSTRLEN];
+	uint32_t a;
+	size_t n;
+
+	if (!p)
+		return 0;
+	p += 4;
+	if (strchr(p, '@') && strchr(p, '@') < p + strcspn(p, ">;"))
+		p = strchr(p, '@') + 1;
+	n = strcspn(p, ":;>");
+	if (!n || n >= sizeof(host))
+		return 0;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return hmmp_addr_parse(host, &a) ? 0 : a;
+}
+
+static void on_locate(struct sip *sip, int status, const osip_message_t *resp,
+		      const osip_message_t *req, void *data)
+{
+	struct locate *l = data;
+	struct hmmpd_msctp *ms = l->ms;
+	struct hmmpd *d = ms->d;
+	struct assoc *a = assoc_by_id(ms, l->id);
+	char ip[HMMP_ADDRSTRLEN], *v = NULL;
+	uint32_t addr = 0;
+	int i;
+
+	if ((status == 401 || status == 407) && !l->answered) {
+		const struct hmmpd_secret *sec = registrar_secret(d);
+		char *chal[4], *uri = NULL, hdr[2048], cnonce[17];
+		const char *why = NULL;
+		unsigned int n = 0, k;
+		uint8_t rnd[8];
+		int r = -1;
+
+		while (n < 4 && !sip_header(resp, status == 401 ? "WWW-Authenticate" :
+					    "Proxy-Authenticate", (int)n, &chal[n]))
+			n++;
+		if (sec && getrandom(rnd, sizeof(rnd), 0) == (ssize_t)sizeof(rnd) &&
+		    !osip_uri_to_str(req->req_uri, &uri)) {
+			for (k = 0; k < sizeof(rnd); k++)
+				snprintf(cnonce + 2 * k, 3, "%02x", rnd[k]);
+			r = hmmpd_auth_answer((const char *const *)chal, n,
+					      status == 401 ? "Authorization" :
+					      "Proxy-Authorization", sec->user,
+					      sec->pass, req->sip_method, uri, cnonce,
+					      hdr, sizeof(hdr), &why);
+			if (r >= 0 && (size_t)r < sizeof(hdr))
+				r = sip_send_retry(sip, req, hdr, on_locate, l);
+			else
+				r = -1;
+		}
+		osip_free(uri);
+		for (k = 0; k < n; k++)
+			free(chal[k]);
+		if (!r) {
+			l->answered = true;
+			return;
+		}
+		hmmpd_log(LOG_ERR, "sctp: locating %s: %d from the registrar and no credentials for it (%s)",
+			  l->aor, status, sec ? (why ? why : "cannot answer") :
+			  "no [peer] with the registrar's uri, or no line for it in the secrets file");
+		goto out;
+	}
+	if (status != 200) {
+		hmmpd_log(LOG_ERR, "sctp: locating %s: the registrar answered %d", l->aor,
+			  status);
+		goto out;
+	}
+	for (i = 0; !addr && !sip_header(resp, "Contact", i, &v); i++) {
+		addr = hmmpd_sctp_contact_addr(v);
+		free(v);
+	}
+	if (!addr) {
+		hmmpd_log(LOG_ERR, "sctp: locating %s: the registrar has no address for it",
+			  l->aor);
+		goto out;
+	}
+	hmmpd_log(LOG_NOTICE, "sctp: the registrar has %s at %s: association %u can be opened again there",
+		  l->aor, ip_s(addr, ip), l->id);
+	if (a)
+		tell(a, "event relocated id=%u aor=%s addr=%s", a->id, l->aor, ip);
+out:
+	locate_free(l);
+}
+
+/* Ask the registrar where the peer of a is now (a REGISTER that only
+ * fetches: its one Contact, expires=0, is a binding that never was). */
+static void locate(struct assoc *a)
+{
+	struct hmmpd_msctp *ms = a->ms;
+	struct hmmpd *d = ms->d;
+	const struct hmmpd_peer *p = NULL;
+	struct sip_request rq = { .method = "REGISTER" };
+	char to[HMMPD_URI_MAX + 2];
+	struct locate *l;
+	unsigned int i;
+	int r;
+
+	if (!d->conf->registrar[0] || !d->sip)
+		return;
+	for (i = 0; !p && i < a->npeer; i++)
+		p = hmmpd_conf_peer_by_addr(d->conf, a->peer[i]);
+	if (!p) {
+		hmmpd_log(LOG_INFO, "sctp: association %u: no [peer] has its peer's address: nothing to ask the registrar",
+			  a->id);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return;
+	l->ms = ms;
+	l->id = a->id;
+	snprintf(l->aor, sizeof(l->aor), "%s", p->uri);
+	snprintf(to, sizeof(to), "<%s>", p->uri);
+	rq.uri = d->conf->registrar;
+	rq.to = to;
+	rq.headers = "Contact: <sip:hmmpd-locate@invalid>;expires=0";
+	r = sip_send_request(d->sip, &rq, on_locate, l);
+	if (r) {
+		hmmpd_log(LOG_ERR, "sctp: locating %s: cannot ask %s: %s", l->aor,
+			  rq.uri, strerror(-r));
+		free(l);
+		return;
+	}
+	l->next = ms->locates;
+	ms->locates = l;
+	hmmpd_log(LOG_INFO, "sctp: association %u: asking the registrar %s where %s is now",
+		  a->id, rq.uri, l->aor);
+}
+
 static int on_confirm_timer(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct assoc *a = arg;
@@ -926,6 +1117,7 @@ static int on_confirm_timer(sd_event_source *s, uint64_t usec, void *arg)
 	a->unreachable = true;
 	a->last = "unreachable";
 	a->nq = 0;
+	locate(a);
 	return 0;
 }
 
@@ -971,8 +1163,12 @@ static void handoff_one(struct assoc *a, uint32_t old_addr, uint32_t new_addr)
 	if (a->wildcard) {
 		hmmpd_log(LOG_INFO, "sctp: association %u (%s): %s -> %s: bound to any address, the kernel adds and deletes addresses (automatic ASCONF); rule %s for the primary",
 			  a->id, a->name, o, n, hmmpd_sctp_rule_name(a->rule));
-		if (a->rule == HMMPD_SCTP_ACK && has(a->local, a->nlocal, new_addr) &&
-		    ms->raw < 0)
+		/*
+		 * In the association: the kernel has sent its ASCONF; the
+		 * set-primary queues behind it (else the ACK of the kernel's
+		 * ASCONF, on_packet(), brings us back).
+		 */
+		if (a->rule == HMMPD_SCTP_ACK && has(a->local, a->nlocal, new_addr))
 			want_primary(a, new_addr, true, "added by the kernel");
 		return;
 	}
@@ -1587,6 +1783,9 @@ void hmmpd_msctp_stop(struct hmmpd *d)
 		client_free(ms->clients);
 	while (ms->assocs)
 		assoc_free(ms->assocs, "hmmpd stops");
+	/* sip_free(), later, drops their transactions without a callback */
+	while (ms->locates)
+		locate_free(ms->locates);
 	sd_event_source_disable_unref(ms->lsrc);
 	sd_event_source_disable_unref(ms->rsrc);
 	sd_event_source_disable_unref(ms->qpoll);

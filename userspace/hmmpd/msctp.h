@@ -103,6 +103,9 @@ int hmmpd_sctp_word(const char *args, const char *key, char *val, size_t size);
 /* The quality of ifname in a "IFNAME QUALITY" text; -1 when not listed. */
 int hmmpd_sctp_quality_in(const char *text, const char *ifname);
 
+/* The IPv4 host of a Contact value ("<sip:u@198.51.100.20:5060>;..."), or 0. */
+uint32_t hmmpd_sctp_contact_addr(const char *contact);
+
 /* ---- the daemon's part (daemon.h) ---- */
 
 struct hmmpd;
