@@ -706,6 +706,24 @@ static void test_control(void **state)
 	assert_int_equal(ask(F, ch, "register rule=ack", tcp, reply, sizeof(reply), err,
 			     sizeof(err)), -1);
 	assert_string_equal(err, "ENOTSOCK register: not an SCTP socket");
+	{
+		/* detached (with a pidfd): the same checks; both closed */
+		int fds[2] = { tcp, open("/dev/null", O_RDONLY) }, ch2;
+		char rep[256], e2[256];
+
+		assert_true(fds[1] >= 0);
+		/* a connection that says nothing and goes */
+		ch2 = hmmp_ctl_connect(F->name, e2, sizeof(e2));
+		assert_true(ch2 >= 0);
+		for (i = 0; i < 3; i++)
+			assert_true(sd_event_run(F->d.ev, 10000) >= 0);
+		close(ch2);
+		for (i = 0; i < 3; i++)
+			assert_true(sd_event_run(F->d.ev, 10000) >= 0);
+		assert_int_equal(hmmp_ctl_call_fds(-1, "register", fds, 3, rep, sizeof(rep),
+						   e2, sizeof(e2)), -E2BIG);
+		close(fds[1]);
+	}
 	close(tcp);
 	assert_int_equal(ask(F, ch, "primary", -1, reply, sizeof(reply), err, sizeof(err)), -1);
 	assert_string_equal(err, "EINVAL primary: addr=A.B.C.D needed");

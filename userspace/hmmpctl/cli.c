@@ -327,7 +327,8 @@ const struct hmmpctl_object hmmpctl_objects[] = {
 	{ "sctp", hmmpctl_parse_sctp, hmmpctl_run_sctp,
 	  "hmmpctl [-j] sctp [show]\n"
 	  "hmmpctl sctp primary ADDR [id ID]\n"
-	  "hmmpctl sctp link DEV quality N\n",
+	  "hmmpctl sctp link DEV quality N\n"
+	  "hmmpctl sctp register pid PID [rule RULE] [name NAME]\n",
 	  "SCTP associations hmmpd hands over (asks hmmpd)" },
 	{ "version", parse_version, hmmpctl_run_version,
 	  "hmmpctl [-j] version\n",

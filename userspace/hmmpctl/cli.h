@@ -71,6 +71,7 @@ struct hmmpctl_req {
 		struct hmmp_binding binding;	/* have: attributes given */
 		struct {
 			char line[256];		/* the request to hmmpd */
+			int pid;		/* register pid: its sockets */
 		} sctp;
 	};
 	char err[256];		/* the usage error, without "hmmpctl: " */

@@ -7,12 +7,23 @@
  *   hmmpctl [-j] sctp [show]
  *   hmmpctl sctp primary ADDR [id ID]
  *   hmmpctl sctp link DEV quality N
+ *   hmmpctl sctp register pid PID [rule RULE] [name NAME]
+ *
+ * register pid is the wrapper for applications that do not register
+ * themselves: it takes a duplicate of each connected one-to-one SCTP
+ * socket of PID (pidfd_getfd(2): ptrace rights over PID needed) and
+ * registers it with a pidfd of PID, so that the registration lasts as
+ * long as the process, not as long as hmmpctl.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -72,7 +83,30 @@ int hmmpctl_parse_sctp(struct hmmpctl_req *req, int argc, char **argv)
 		snprintf(line, size, "link dev=%s quality=%u", argv[1], u);
 		return 0;
 	}
-	return usage(req, "sctp: unknown verb '%s' (show, primary, link)", argv[0]);
+	if (!strcmp(argv[0], "register")) {
+		char rule[24] = "", name[40] = "";
+		int i;
+
+		if (argc < 3 || strcmp(argv[1], "pid") ||
+		    hmmp_u32_parse(argv[2], 1, 4194304, &u))
+			return usage(req, "sctp register: pid PID needed");
+		req->sctp.pid = (int)u;
+		for (i = 3; i < argc; i += 2) {
+			if (i + 1 >= argc)
+				return usage(req, "sctp register: %s needs a value", argv[i]);
+			if (!strcmp(argv[i], "rule") && strlen(argv[i + 1]) < 10 &&
+			    !strpbrk(argv[i + 1], " =\n"))
+				snprintf(rule, sizeof(rule), " rule=%.9s", argv[i + 1]);
+			else if (!strcmp(argv[i], "name") && strlen(argv[i + 1]) < 32 &&
+				 !strpbrk(argv[i + 1], " =\n"))
+				snprintf(name, sizeof(name), " name=%.31s", argv[i + 1]);
+			else
+				return usage(req, "sctp register: unexpected '%s'", argv[i]);
+		}
+		snprintf(line, size, "register%s%s", rule, name);
+		return 0;
+	}
+	return usage(req, "sctp: unknown verb '%s' (show, primary, link, register)", argv[0]);
 }
 
 /* "key=value" words -> one printed line (an object in JSON). */
@@ -107,6 +141,81 @@ static void print_record(struct hmmp_pr *p, char *rec)
 	pr_close_line(p);
 }
 
+/* register pid: every connected one-to-one SCTP socket of the process */
+static int run_register_pid(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx)
+{
+	char *msg = ctx->nl->msg, path[64], reply[256], err[512];
+	size_t msize = sizeof(ctx->nl->msg);
+	unsigned int n = 0, refused = 0;
+	struct dirent *de;
+	int pidfd, ret = HMMP_EXIT_OK;
+	DIR *dir;
+
+	pidfd = pidfd_open(req->sctp.pid, 0);
+	if (pidfd < 0) {
+		snprintf(msg, msize, "pid %d: %s", req->sctp.pid, strerror(errno));
+		return HMMP_EXIT_KERNEL;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd", req->sctp.pid);
+	dir = opendir(path);
+	if (!dir) {
+		snprintf(msg, msize, "%s: %s", path, strerror(errno));
+		close(pidfd);
+		return HMMP_EXIT_KERNEL;
+	}
+	while ((de = readdir(dir))) {
+		int fds[2], v = 0, ch, r;
+		socklen_t len = sizeof(v);
+		uint32_t target;
+
+		if (hmmp_u32_parse(de->d_name, 0, 1u << 30, &target))
+			continue;
+		fds[0] = pidfd_getfd(pidfd, (int)target, 0);
+		if (fds[0] < 0) {
+			if (errno == EPERM) {
+				snprintf(msg, msize, "pid %d: %s (ptrace rights needed)",
+					 req->sctp.pid, strerror(errno));
+				ret = HMMP_EXIT_PERM;
+				break;
+			}
+			continue;
+		}
+		if (getsockopt(fds[0], SOL_SOCKET, SO_PROTOCOL, &v, &len) ||
+		    v != IPPROTO_SCTP) {
+			close(fds[0]);
+			continue;
+		}
+		fds[1] = pidfd;
+		ch = hmmp_ctl_connect(hmmp_ctl_name(), msg, msize);
+		if (ch < 0) {
+			close(fds[0]);
+			ret = HMMP_EXIT_KERNEL;
+			break;
+		}
+		r = hmmp_ctl_call_fds(ch, req->sctp.line, fds, 2, reply, sizeof(reply),
+				      err, sizeof(err));
+		close(ch);
+		close(fds[0]);
+		if (r) {
+			/* a listening socket, or one not established: not for us */
+			fprintf(ctx->err, "pid %d fd %u: %s\n", req->sctp.pid, target, err);
+			refused++;
+			continue;
+		}
+		fprintf(ctx->out, "pid %d fd %u: registered (%s)\n", req->sctp.pid, target,
+			reply + 3);
+		n++;
+	}
+	closedir(dir);
+	close(pidfd);
+	if (ret == HMMP_EXIT_OK && !n) {
+		snprintf(msg, msize, "pid %d: no SCTP association registered (%u refused)",
+			 req->sctp.pid, refused);
+		ret = HMMP_EXIT_KERNEL;
+	}
+	return ret;
+}
+
 int hmmpctl_run_sctp(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx)
 {
 	char *buf = malloc(HMMP_CTL_MAX);
@@ -119,6 +228,10 @@ int hmmpctl_run_sctp(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx)
 	if (!buf) {
 		snprintf(msg, msize, "out of memory");
 		return HMMP_EXIT_KERNEL;
+	}
+	if (req->sctp.pid) {
+		free(buf);
+		return run_register_pid(req, ctx);
 	}
 	ch = hmmp_ctl_connect(hmmp_ctl_name(), msg, msize);
 	if (ch < 0) {

@@ -426,9 +426,11 @@ struct client;
 struct assoc {
 	struct assoc *next;
 	struct hmmpd_msctp *ms;
-	struct client *ch;
+	struct client *ch;	/* NULL: detached, lives with a process */
 	unsigned int id;
 	int fd;
+	int pidfd;		/* detached: the process it lives with */
+	sd_event_source *psrc;
 	uid_t uid;
 	char name[32];
 	enum hmmpd_sctp_rule rule;
@@ -611,6 +613,9 @@ static void assoc_free(struct assoc *a, const char *why)
 		  a->name, why);
 	sd_event_source_disable_unref(a->damp);
 	sd_event_source_disable_unref(a->confirm);
+	sd_event_source_disable_unref(a->psrc);
+	if (a->pidfd >= 0)
+		close(a->pidfd);
 	close(a->fd);
 	free(a);
 }
@@ -1325,7 +1330,20 @@ static bool privileged(struct client *c)
 	return c->uid == 0 || c->uid == geteuid();
 }
 
-static void do_register(struct client *c, const char *args, int fd)
+static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	assoc_free(arg, "its process exited");
+	return 0;
+}
+
+/*
+ * fd: the socket; pidfd >= 0: a detached registration (hmmpctl sctp
+ * register pid), which lives until that process exits, not with c.
+ */
+static void do_register(struct client *c, const char *args, int fd, int pidfd)
 {
 	struct hmmpd_msctp *ms = c->ms;
 	struct sctp_assoc_value av = { 0 };
@@ -1337,6 +1355,8 @@ static void do_register(struct client *c, const char *args, int fd)
 
 	if (fd < 0) {
 		reply_err(c, EBADF, "register: no socket passed (SCM_RIGHTS)");
+		if (pidfd >= 0)
+			close(pidfd);
 		return;
 	}
 	len = sizeof(v);
@@ -1367,6 +1387,7 @@ static void do_register(struct client *c, const char *args, int fd)
 	}
 	a->ms = ms;
 	a->fd = fd;
+	a->pidfd = -1;
 	a->ch = c;
 	a->uid = c->uid;
 	a->last_ms = -1;
@@ -1406,21 +1427,37 @@ static void do_register(struct client *c, const char *args, int fd)
 		free(a);
 		goto err;
 	}
+	if (pidfd >= 0) {
+		int r = sd_event_add_io(ms->d->ev, &a->psrc, pidfd, EPOLLIN, on_pidfd, a);
+
+		if (r < 0) {
+			reply_err(c, -r, "register: cannot watch the process: %s",
+				  strerror(-r));
+			free(a);
+			goto err;
+		}
+		a->pidfd = pidfd;
+		a->ch = NULL;
+		pidfd = -1;
+	}
 	a->id = ++ms->next_id;
 	/* the address the association began with is the peer's primary */
 	a->primary = a->nlocal ? a->local[0] : 0;
 	a->next = ms->assocs;
 	ms->assocs = a;
 	ms->nassocs++;
-	hmmpd_log(LOG_INFO, "sctp: association %u (%s) registered: port %u, %u local and %u peer addresses (peer %s:%u), rule %s%s",
+	hmmpd_log(LOG_INFO, "sctp: association %u (%s) registered: port %u, %u local and %u peer addresses (peer %s:%u), rule %s%s%s",
 		  a->id, a->name, a->lport, a->nlocal, a->npeer,
 		  a->npeer ? ip_s(a->peer[0], ip) : "?", a->pport,
 		  hmmpd_sctp_rule_name(a->rule),
-		  a->wildcard ? ", bound to any address with automatic ASCONF" : "");
+		  a->wildcard ? ", bound to any address with automatic ASCONF" : "",
+		  a->ch ? "" : ", for the life of its process");
 	snprintf(out, sizeof(out), "ok id=%u", a->id);
 	reply(c, out);
 	return;
 err:
+	if (pidfd >= 0)
+		close(pidfd);
 	close(fd);
 }
 
@@ -1596,7 +1633,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *arg)
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
 	struct cmsghdr *cm;
-	int pfd = -1;
+	int pfd = -1, pfd2 = -1;
 	ssize_t n;
 	char *args;
 
@@ -1619,14 +1656,18 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *arg)
 				memcpy(&x, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
 				if (pfd < 0)
 					pfd = x;
+				else if (pfd2 < 0)
+					pfd2 = x;
 				else
-					close(x);	/* one socket per request */
+					close(x);	/* two at most */
 			}
 		}
 	}
 	if (n <= 0) {
 		if (pfd >= 0)
 			close(pfd);
+		if (pfd2 >= 0)
+			close(pfd2);
 		free(req);
 		client_free(c);
 		return 0;
@@ -1636,8 +1677,8 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	if (*args)
 		*args++ = '\0';
 	if (!strcmp(req, "register")) {
-		do_register(c, args, pfd);
-		pfd = -1;
+		do_register(c, args, pfd, pfd2);
+		pfd = pfd2 = -1;
 	} else if (!strcmp(req, "show")) {
 		do_show(c);
 	} else if (!strcmp(req, "primary")) {
@@ -1650,6 +1691,8 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	}
 	if (pfd >= 0)
 		close(pfd);
+	if (pfd2 >= 0)
+		close(pfd2);
 	free(req);
 	return 0;
 }

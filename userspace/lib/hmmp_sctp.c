@@ -106,8 +106,15 @@ int hmmp_ctl_recv(int ch, char *buf, size_t size)
 int hmmp_ctl_call(int ch, const char *req, int pass_fd, char *reply,
 		  size_t size, char *err, size_t errlen)
 {
+	return hmmp_ctl_call_fds(ch, req, &pass_fd, pass_fd >= 0 ? 1 : 0, reply,
+				 size, err, errlen);
+}
+
+int hmmp_ctl_call_fds(int ch, const char *req, const int *fds, unsigned int nfds,
+		      char *reply, size_t size, char *err, size_t errlen)
+{
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * 2)];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = (void *)req, .iov_len = strlen(req) };
@@ -120,17 +127,21 @@ int hmmp_ctl_call(int ch, const char *req, int pass_fd, char *reply,
 		snprintf(err, errlen, "request too long");
 		return -E2BIG;
 	}
-	if (pass_fd >= 0) {
+	if (nfds > 2) {
+		snprintf(err, errlen, "two descriptors at most");
+		return -E2BIG;
+	}
+	if (nfds) {
 		struct cmsghdr *c;
 
 		memset(&u, 0, sizeof(u));
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	do {
 		n = sendmsg(ch, &mh, MSG_NOSIGNAL);

@@ -45,6 +45,10 @@ int hmmp_ctl_connect(const char *name, char *err, size_t errlen);
 int hmmp_ctl_call(int ch, const char *req, int pass_fd, char *reply,
 		  size_t size, char *err, size_t errlen);
 
+/* The same with nfds (at most 2) descriptors passed. */
+int hmmp_ctl_call_fds(int ch, const char *req, const int *fds, unsigned int nfds,
+		      char *reply, size_t size, char *err, size_t errlen);
+
 /* One datagram (an event) into buf, NUL terminated; length or -errno. */
 int hmmp_ctl_recv(int ch, char *buf, size_t size);
 
