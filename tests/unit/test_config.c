@@ -192,6 +192,7 @@ static void test_liberal(void **state)
 		"[peer a.b_c-D]\n"
 		"address = 10.9.9.9\n"
 		"uri = SIPS:x.example\n"
+		"proxy = sip:198.51.100.2:5060;transport=tcp\n"
 		"[general]\n"
 		"interfaces = lo\n";
 	struct hmmpd_conf *c = malloc(sizeof(*c));
@@ -213,6 +214,7 @@ static void test_liberal(void **state)
 	assert_int_equal(c->algs[0], HMMPD_ALG_SHA256_SESS);
 	assert_string_equal(c->peers[0].name, "a.b_c-D");
 	assert_string_equal(c->peers[0].uri, "SIPS:x.example");
+	assert_string_equal(c->peers[0].proxy, "sip:198.51.100.2:5060;transport=tcp");
 	assert_int_equal(c->nifaces, 1);
 	free(c);
 }
@@ -292,9 +294,14 @@ static const struct {
 	{ "[peer aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nuri = sip:b@h\n", "T:1: bad peer name" },
 	{ "[peer bob]\nuri = sip:b@h\n[peer bob]\nuri = sip:b@h\n", "T:3: [peer bob] given twice (first on line 1)" },
 	{ "[peer bob]\nuri = sip:b@h\nuri = sip:c@h\n", "T:3: uri given twice in [peer bob] (first on line 2)" },
-	{ "[peer bob]\nuri = sip:b@h\nport = 5060\n", "T:3: unknown key 'port' in [peer bob] (uri, address)" },
+	{ "[peer bob]\nuri = sip:b@h\nport = 5060\n", "T:3: unknown key 'port' in [peer bob] (uri, address, proxy)" },
 	{ "[peer bob]\nuri = bob\n", "T:2: uri: not a SIP URI" },
 	{ "[peer bob]\nuri = sip:b@h\naddress = 1.2.3\n", "T:3: address: bad address" },
+	{ "[peer bob]\nuri = sip:b@h\nproxy = sip:proxy.example\n",
+	  "T:3: proxy: not a sip: URI with a numeric IPv4 host" },
+	{ "[peer bob]\nuri = sip:b@h\nproxy = bob\n", "T:3: proxy: not a SIP URI" },
+	{ "[peer bob]\nuri = sip:b@h\nproxy = sip:1.2.3.4\nproxy = sip:1.2.3.5\n",
+	  "T:4: proxy given twice in [peer bob] (first on line 3)" },
 	{ "[peer bob]\nuri = sip:b@h\naddress = 1.2.3.4 1.2.3.4\n", "T:3: address: address listed twice" },
 	{ "[peer bob]\nuri = sip:b@h\naddress = 1.2.3.4\n[peer carol]\nuri = sip:c@h\naddress = 1.2.3.5, 1.2.3.4\n",
 	  "T:6: address: 1.2.3.4 is already [peer bob]'s" },

@@ -48,6 +48,7 @@ struct fix {
 	const char *peers[2];
 	unsigned int npeers;
 	uint32_t src;
+	bool proxied;
 	struct hmmpd_policy pol;
 };
 
@@ -97,7 +98,8 @@ static void conn(struct fix *f, uint32_t local, uint32_t remote, uint16_t lport,
 static int decide(struct fix *f)
 {
 	struct hmmpd_policy_in in = {
-		.conf = &f->conf, .src = f->src, .peers = f->peers,
+		.conf = &f->conf, .src = f->src, .proxied = f->proxied,
+		.peers = f->peers,
 		.npeers = f->npeers, .body = &f->body, .conns = f->conns,
 		.nconns = f->nconns, .binds = f->binds, .nbinds = f->nbinds,
 		.addrs = f->addrs, .naddrs = f->naddrs,
@@ -290,6 +292,90 @@ static void test_release(void **state)
 	assert_int_equal(f->pol.n, 0);
 }
 
+/*
+ * A request relayed by trusted proxies: the origin from the Vias. The
+ * proxies' Vias are skipped from the top; the first other Via's address
+ * (received=, else sent-by) is the origin.
+ */
+static void test_origin(void **state)
+{
+	const uint32_t trusted[] = { A("203.0.113.2"), A("198.51.100.2") };
+	uint32_t o = 0;
+
+	(void)state;
+	/* edge, registrar, the mobile's own Via */
+	assert_int_equal(hmmpd_policy_origin(trusted, 2, (uint32_t[]){
+		A("203.0.113.2"), A("198.51.100.2"), COA }, 3, &o), 0);
+	assert_int_equal(o, COA);
+	/* a forged Via below the sender's: the sender's (stamped) one counts */
+	assert_int_equal(hmmpd_policy_origin(trusted, 2, (uint32_t[]){
+		A("203.0.113.2"), A("198.51.100.2"), A("192.0.2.66"), COA }, 4, &o), 0);
+	assert_int_equal(o, A("192.0.2.66"));
+	/* the edge's own Via seen from its far side (received= its other address) */
+	assert_int_equal(hmmpd_policy_origin(trusted, 2, (uint32_t[]){
+		A("203.0.113.2"), A("198.51.100.2"), A("198.51.100.1"), A("203.0.113.2"),
+		COA }, 5, &o), 0);
+	assert_int_equal(o, A("198.51.100.1"));
+	/* the first untrusted Via has no address: no origin */
+	o = 7;
+	assert_int_equal(hmmpd_policy_origin(trusted, 2, (uint32_t[]){
+		A("203.0.113.2"), 0, COA }, 3, &o), -1);
+	/* only trusted Vias, or none */
+	assert_int_equal(hmmpd_policy_origin(trusted, 2, (uint32_t[]){
+		A("203.0.113.2"), A("198.51.100.2") }, 2, &o), -1);
+	assert_int_equal(hmmpd_policy_origin(trusted, 2, NULL, 0, &o), -1);
+	assert_int_equal(o, 7);
+	/* no trusted proxy (or an unset one): the top Via is the origin */
+	assert_int_equal(hmmpd_policy_origin(NULL, 0, (uint32_t[]){ COA, ORIG }, 2, &o), 0);
+	assert_int_equal(o, COA);
+	assert_int_equal(hmmpd_policy_origin((uint32_t[]){ 0 }, 1, (uint32_t[]){ COA }, 1, &o), 0);
+	assert_int_equal(o, COA);
+}
+
+/* The rules with the origin for the source: grant, refusals, releases. */
+static void test_proxied(void **state)
+{
+	struct fix *f = *state;
+
+	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
+	f->proxied = true;
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_int_equal(f->pol.ops[0].b.coa, COA);
+	/* an origin that is not the care-of address */
+	f->src = A("192.0.2.66");
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: care-of address is not the request's origin (Via)");
+	assert_int_equal(f->pol.n, 0);
+	assert_null(f->pol.ops);
+	/* a second binding with another care-of: the whole request refused */
+	f->src = COA;
+	hmmpd_body_add_bind(&f->body, ORIG, A("203.0.113.99"), 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 2: care-of address is not the request's origin (Via)");
+	/* the other rules still hold */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, A("192.0.2.12"), COA, 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: no live connection with the original address");
+	/* a release from elsewhere */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, ORIG, ORIG, 0, HMMP_ENCAP_IPIP,
+			    HMMP_BIND_CORRESPONDENT);
+	f->src = A("192.0.2.66");
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: release not sent from the address (Via)");
+	f->src = ORIG;
+	assert_int_equal(decide(f), 0);
+}
+
 static void test_addr_helpers(void **state)
 {
 	struct fix *f = *state;
@@ -424,6 +510,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_correspondent_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_router, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_reference, setup, teardown),
 	};

@@ -439,6 +439,107 @@ static void test_other_peers_address(void **state)
 	assert_int_equal(fm.changes, 0);
 }
 
+/* ---- the origin of a request relayed by the edge (hmmpd_uas_origin) ---- */
+
+static osip_message_t *with_vias(const char *vias)
+{
+	char buf[4096];
+	osip_message_t *m = NULL;
+
+	snprintf(buf, sizeof(buf),
+		 "INFO sip:cn@192.0.2.20:5060 SIP/2.0\r\n%s"
+		 "From: <sip:m@hmmp.test>;tag=1\r\nTo: <sip:cn@hmmp.test>\r\n"
+		 "Call-ID: via-test\r\nCSeq: 1 INFO\r\nContent-Length: 0\r\n\r\n",
+		 vias);
+	assert_int_equal(osip_message_init(&m), 0);
+	assert_int_equal(osip_message_parse(m, buf, strlen(buf)), 0);
+	return m;
+}
+
+static int origin_of(const struct hmmpd_conf *c, const char *vias,
+		     const char *src, uint16_t port, uint32_t *o)
+{
+	osip_message_t *m = with_vias(vias);
+	struct sip_addr a = { .port = port };
+	int r;
+
+	assert_int_equal(hmmp_addr_parse(src, &a.addr), 0);
+	r = hmmpd_uas_origin(c, m, &a, o);
+	osip_message_free(m);
+	return r;
+}
+
+#define V_EDGE	"Via: SIP/2.0/TCP 203.0.113.2:5060;branch=z9hG4bK1;rport\r\n"
+#define V_REG	"Via: SIP/2.0/TCP 198.51.100.2:5060;branch=z9hG4bK2\r\n"
+
+static void test_origin(void **state)
+{
+	struct hmmpd_conf c;
+	uint32_t o = 0, want;
+	char many[2048] = V_EDGE;
+	int i;
+
+	(void)state;
+	hmmpd_conf_defaults(&c);
+	assert_int_equal(hmmp_addr_parse(COA, &want), 0);
+	/* no [outbound] edge: the source, whatever the Vias say */
+	assert_int_equal(origin_of(&c, V_EDGE "Via: SIP/2.0/UDP " COA ";branch=z9hG4bK3\r\n",
+				   "203.0.113.2", 5060, &o), 0);
+	assert_int_equal(o, inet_addr("203.0.113.2"));
+	snprintf(c.ob.edge, sizeof(c.ob.edge), "sip:203.0.113.2:5060");
+	snprintf(c.registrar, sizeof(c.registrar), "sip:198.51.100.2:5060;transport=tcp");
+	/* from the edge's address but another port, or another address */
+	assert_int_equal(origin_of(&c, V_EDGE V_REG "Via: SIP/2.0/UDP " COA ";branch=z9hG4bK3\r\n",
+				   "203.0.113.2", 5061, &o), 0);
+	assert_int_equal(o, inet_addr("203.0.113.2"));
+	assert_int_equal(origin_of(&c, V_EDGE V_REG "Via: SIP/2.0/UDP " COA ";branch=z9hG4bK3\r\n",
+				   "203.0.113.3", 5060, &o), 0);
+	assert_int_equal(o, inet_addr("203.0.113.3"));
+	/* relayed: the mobile's Via, sent-by */
+	assert_int_equal(origin_of(&c, V_EDGE V_REG "Via: SIP/2.0/TCP " COA ":5060;branch=z9hG4bK3\r\n",
+				   "203.0.113.2", 5060, &o), 1);
+	assert_int_equal(o, want);
+	/* received= wins over sent-by; in one Via header line with others */
+	assert_int_equal(origin_of(&c, "Via: SIP/2.0/TCP 203.0.113.2:5060;branch=z9hG4bK1, "
+				   "SIP/2.0/TCP 198.51.100.2;branch=z9hG4bK2, "
+				   "SIP/2.0/UDP 192.0.2.10:5060;received=" COA ";branch=z9hG4bK3\r\n",
+				   "203.0.113.2", 5060, &o), 1);
+	assert_int_equal(o, want);
+	/* a forged Via below the sender's: the sender's stamped address */
+	assert_int_equal(origin_of(&c, V_EDGE V_REG
+				   "Via: SIP/2.0/TCP " COA ";received=192.0.2.66;branch=z9hG4bK3\r\n"
+				   "Via: SIP/2.0/TCP " COA ";branch=z9hG4bK4\r\n",
+				   "203.0.113.2", 5060, &o), 1);
+	assert_int_equal(o, inet_addr("192.0.2.66"));
+	/* a forged edge Via: stamped with the sender's address by the edge */
+	assert_int_equal(origin_of(&c, V_EDGE V_REG
+				   "Via: SIP/2.0/TCP 203.0.113.2;received=192.0.2.66;branch=z9hG4bK3\r\n"
+				   "Via: SIP/2.0/TCP " COA ";branch=z9hG4bK4\r\n",
+				   "203.0.113.2", 5060, &o), 1);
+	assert_int_equal(o, inet_addr("192.0.2.66"));
+	/* no origin: only the proxies' Vias, a host name, 16 Vias */
+	assert_int_equal(origin_of(&c, V_EDGE V_REG, "203.0.113.2", 5060, &o), -1);
+	assert_int_equal(origin_of(&c, V_EDGE "Via: SIP/2.0/TCP m.hmmp.test;branch=z9hG4bK3\r\n",
+				   "203.0.113.2", 5060, &o), -1);
+	for (i = 0; i < 15; i++)
+		strcat(many, V_REG);
+	strcat(many, "Via: SIP/2.0/TCP " COA ";branch=z9hG4bK3\r\n");
+	assert_int_equal(origin_of(&c, many, "203.0.113.2", 5060, &o), -1);
+	/* 15 are looked at */
+	memset(many, 0, sizeof(many));
+	strcat(many, V_EDGE);
+	for (i = 0; i < 13; i++)
+		strcat(many, V_REG);
+	strcat(many, "Via: SIP/2.0/TCP " COA ";branch=z9hG4bK3\r\n");
+	assert_int_equal(origin_of(&c, many, "203.0.113.2", 5060, &o), 1);
+	assert_int_equal(o, want);
+	/* a registrar by name is no trusted proxy: its Via is the origin */
+	snprintf(c.registrar, sizeof(c.registrar), "sip:registrar.hmmp.test");
+	assert_int_equal(origin_of(&c, V_EDGE V_REG "Via: SIP/2.0/TCP " COA ";branch=z9hG4bK3\r\n",
+				   "203.0.113.2", 5060, &o), 1);
+	assert_int_equal(o, inet_addr("198.51.100.2"));
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -458,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_refusal_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_down_and_methods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_peers_address, setup, teardown),
+		cmocka_unit_test(test_origin),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

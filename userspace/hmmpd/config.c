@@ -124,7 +124,7 @@ struct ctx {
 	struct hmmpd_peer *peer;	/* of the current [peer NAME] */
 	/* where keys were given: for duplicates and cross-checks */
 	unsigned int key_line[32];	/* index: keys[], whole file */
-	unsigned int peer_key_line[2];	/* uri, address: this peer */
+	unsigned int peer_key_line[3];	/* uri, address, proxy: this peer */
 	unsigned int lifetime_line, max_lifetime_line, registrar_line;
 };
 
@@ -658,7 +658,7 @@ static int enter_section(struct ctx *x, const char *section)
 
 static int peer_key(struct ctx *x, const char *name, const char *v)
 {
-	static const char *const pkeys[] = { "uri", "address" };
+	static const char *const pkeys[] = { "uri", "address", "proxy" };
 	char list[LIST_MAX][64];
 	struct hmmpd_peer *p = x->peer;
 	const char *why = NULL;
@@ -670,7 +670,7 @@ static int peer_key(struct ctx *x, const char *name, const char *v)
 			break;
 	}
 	if (i == HMMP_ARRAY_SIZE(pkeys)) {
-		fail_at(x, x->line, "unknown key '%s' in [peer %s] (uri, address)",
+		fail_at(x, x->line, "unknown key '%s' in [peer %s] (uri, address, proxy)",
 			name, p->name);
 		return -1;
 	}
@@ -683,6 +683,18 @@ static int peer_key(struct ctx *x, const char *name, const char *v)
 	if (i == 0) {
 		if (parse_uri(v, p->uri, sizeof(p->uri), &why))
 			goto bad;
+		return 0;
+	}
+	if (i == 2) {
+		struct sip_addr pa;
+		bool tcp;
+
+		if (parse_uri(v, p->proxy, sizeof(p->proxy), &why))
+			goto bad;
+		if (hmmpd_ob_uri_addr(p->proxy, &pa, &tcp)) {
+			why = "not a sip: URI with a numeric IPv4 host";
+			goto bad;
+		}
 		return 0;
 	}
 	if (split(v, list, HMMPD_PEER_MAX_ADDRS, &n, &why))

@@ -40,6 +40,7 @@ struct hmmpd_listen {
 struct hmmpd_peer {
 	char name[HMMPD_SECRET_MAX_PEER + 1];	/* key into the secrets file */
 	char uri[HMMPD_URI_MAX];		/* where its INFOs go */
+	char proxy[HMMPD_URI_MAX];		/* "" or their next hop (numeric) */
 	uint32_t addr[HMMPD_PEER_MAX_ADDRS];	/* be32 */
 	unsigned int naddr;
 	unsigned int line;			/* of its section header */

@@ -90,6 +90,16 @@ uint64_t hmmpd_now_us(struct hmmpd *d);
 void hmmpd_uas_request(struct sip *sip, const osip_message_t *req,
 		       const struct sip_addr *src, enum sip_transport tp,
 		       void *data);
+/*
+ * uas.c: the request's origin for the policy. From src (the transport's
+ * source) unless req came from [outbound] edge's address and port, i.e.
+ * over this host's Outbound flow: then the proxies this host registers
+ * through (the edge, the registrar) relayed it and the origin is taken
+ * from the Vias (hmmpd_policy_origin). 0: *origin = src->addr; 1:
+ * relayed, *origin from the Vias; -1: relayed, no origin in the Vias.
+ */
+int hmmpd_uas_origin(const struct hmmpd_conf *conf, const osip_message_t *req,
+		     const struct sip_addr *src, uint32_t *origin);
 
 /* mobile.c */
 int hmmpd_mobile_start(struct hmmpd *d);

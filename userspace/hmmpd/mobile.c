@@ -213,6 +213,7 @@ static int txn_send(struct txn *t)
 	struct hmmpd *d = t->m->d;
 	char hdr[2 * HMMPD_URI_MAX + 512], to[HMMPD_URI_MAX + 2], who[HMMPD_URI_MAX];
 	char obh[256] = "", obp[160] = "";
+	const char *proxy = NULL;
 	struct sip_request rq = { .uri = t->uri, .headers = hdr, .src = t->src };
 	int r;
 
@@ -235,8 +236,17 @@ static int txn_send(struct txn *t)
 				 t->contact, obp, t->expires, obh[0] ? "\r\n" : "",
 				 obh);
 	} else {
+		const struct hmmpd_peer *p = txn_peer(t);
+		bool tcp = false;
+
 		rq.method = "INFO";
 		snprintf(hdr, sizeof(hdr), "Expires: %u", t->expires);
+		/* [peer] proxy: the next hop, the Request-URI unchanged */
+		if (p && p->proxy[0] && !hmmpd_ob_uri_addr(p->proxy, &rq.dest, &tcp)) {
+			proxy = p->proxy;
+			if (tcp)
+				rq.transport = SIP_TP_TCP;
+		}
 		rq.content_type = HMMPD_BODY_TYPE;
 		rq.body = t->body;
 		rq.body_len = t->body_len;
@@ -254,9 +264,10 @@ static int txn_send(struct txn *t)
 			  t->uri, t->contact, t->expires,
 			  t->attempt > 1 ? ", again" : "");
 	else
-		hmmpd_log(LOG_INFO, "info: sent to %s (%u bindings, %u connections, kind %s, expires %u s%s%s)",
+		hmmpd_log(LOG_INFO, "info: sent to %s (%u bindings, %u connections, kind %s, expires %u s%s%s%s%s)",
 			  who, t->nbind, t->nconn, hmmp_kind_name(t->kind),
-			  t->expires, t->refresh ? ", refresh" : "",
+			  t->expires, proxy ? ", through " : "",
+			  proxy ? proxy : "", t->refresh ? ", refresh" : "",
 			  t->attempt > 1 ? ", again" : "");
 	return 0;
 }

@@ -46,6 +46,25 @@ bool hmmpd_addr_on_link(const struct hmmpd_ifaddr *addrs, size_t n,
 	return false;
 }
 
+int hmmpd_policy_origin(const uint32_t *trusted, size_t ntrusted,
+			const uint32_t *vias, size_t nvias, uint32_t *origin)
+{
+	size_t i, k;
+
+	for (i = 0; i < nvias; i++) {
+		for (k = 0; k < ntrusted; k++)
+			if (trusted[k] && vias[i] == trusted[k])
+				break;
+		if (k < ntrusted)
+			continue;
+		if (!vias[i])
+			return -1;
+		*origin = vias[i];
+		return 0;
+	}
+	return -1;
+}
+
 static int refuse(struct hmmpd_policy *p, unsigned int bind, const char *why)
 {
 	hmmpd_policy_free(p);
@@ -174,9 +193,13 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		if (!peer_allows(in, b->orig))
 			return refuse(p, i, "original address belongs to another peer");
 		if (b->lifetime && b->coa != in->src)
-			return refuse(p, i, "care-of address is not the request's source");
+			return refuse(p, i, in->proxied ?
+				      "care-of address is not the request's origin (Via)" :
+				      "care-of address is not the request's source");
 		if (!b->lifetime && b->orig != in->src && b->coa != in->src)
-			return refuse(p, i, "release not sent from the address");
+			return refuse(p, i, in->proxied ?
+				      "release not sent from the address (Via)" :
+				      "release not sent from the address");
 		if (!b->lifetime)
 			continue;
 		if (kind[i] == HMMP_BIND_CORRESPONDENT && !nlive &&

@@ -18,7 +18,11 @@
  *    lists it under a [peer], the credentials are that peer's;
  *  - the care-of address is the request's source: the 401 went there, so
  *    an answered challenge proved it reachable (a release, lifetime 0,
- *    comes from the original address itself, home again);
+ *    comes from the original address itself, home again); for a request
+ *    relayed by the proxies this host registers through (proxied: its
+ *    Outbound edge and registrar), the source is the origin those proxies
+ *    stamped in the Vias (hmmpd_policy_origin), and the challenge proves
+ *    nothing about the care-of address: the proxies are trusted for it;
  *  - correspondent: with require_connection, live SIP_EYE records with the
  *    original address as the remote end; one binding per local address
  *    those connections use (peer = that address), or peer any when no
@@ -43,6 +47,7 @@
 struct hmmpd_policy_in {
 	const struct hmmpd_conf *conf;
 	uint32_t src;				/* be32: request source */
+	bool proxied;				/* src: from the Vias */
 	const char *const *peers;		/* credentials' peer names */
 	unsigned int npeers;
 	const struct hmmpd_body *body;
@@ -72,6 +77,20 @@ struct hmmpd_policy {
 int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			struct hmmpd_policy *p);
 void hmmpd_policy_free(struct hmmpd_policy *p);
+
+/*
+ * The origin of a request relayed by trusted proxies (RFC 3261 18.2.1:
+ * each stamps received= on the Via below its own when the sent-by is not
+ * where the request came from): vias[] are the Vias' addresses from the
+ * top, each its received= or else its numeric sent-by host (0 when it has
+ * neither); the origin is the first that is not one of trusted[]. A
+ * forged Via below the sender's own is never reached: the sender's own
+ * Via carries the address it was received from. 0 and *origin, or -1
+ * when every Via is a trusted proxy's or the first other one has no
+ * address.
+ */
+int hmmpd_policy_origin(const uint32_t *trusted, size_t ntrusted,
+			const uint32_t *vias, size_t nvias, uint32_t *origin);
 
 /* Whether addr is one of addrs (not counting 0), or on one of their links. */
 bool hmmpd_addr_is_local(const struct hmmpd_ifaddr *addrs, size_t n,

@@ -28,6 +28,7 @@
 #include "util.h"
 
 #define HDR_ALLOW	"Allow: INFO, OPTIONS"
+#define HMMPD_UAS_MAX_VIAS	16	/* relayed requests: Vias looked at */
 
 static void respond(struct hmmpd *d, const osip_message_t *req, int status,
 		    const char *reason, const char *headers)
@@ -44,6 +45,8 @@ struct req_ctx {
 	char ip[HMMP_ADDRSTRLEN];	/* source address */
 	char ctx[HMMP_ADDRSTRLEN + 128];	/* of the nonce: ip Call-ID */
 	uint32_t src;
+	uint32_t origin;		/* for the policy (hmmpd_uas_origin) */
+	int relayed;			/* hmmpd_uas_origin()'s answer */
 	struct hmmpd_auth_out auth;
 	struct hmmpd_body body;
 	struct hmmpd_conns conns;
@@ -289,8 +292,22 @@ static void handle_info(struct req_ctx *x)
 		return;
 	for (i = 0; i < x->auth.npeers; i++)
 		peers[i] = x->auth.peers[i]->peer;
+	if (x->relayed < 0) {
+		hmmpd_log(LOG_INFO, "info: 403 to %s (relayed by the edge, no origin in the Vias)",
+			  x->ip);
+		respond(d, x->req, 403, "No origin in the Vias", NULL);
+		return;
+	}
+	if (x->relayed) {
+		char o[HMMP_ADDRSTRLEN];
+
+		hmmp_addr_format(x->origin, o);
+		hmmpd_log(LOG_INFO, "info: relayed by the edge %s: origin %s (Via)",
+			  x->ip, o);
+	}
 	in.conf = d->conf;
-	in.src = x->src;
+	in.src = x->origin;
+	in.proxied = x->relayed > 0;
 	in.peers = peers;
 	in.npeers = x->auth.npeers;
 	in.body = &x->body;
@@ -316,6 +333,44 @@ static void handle_info(struct req_ctx *x)
 	hmmpd_log(LOG_INFO, "info: 200 to %s (%u bindings, %u changes)", x->ip,
 		  x->body.nbind, x->pol.n);
 	respond(d, x->req, 200, NULL, hdr[0] ? hdr : NULL);
+}
+
+/* A Via's address: received=, else its numeric sent-by host; 0: neither. */
+static uint32_t via_addr(const osip_via_t *via)
+{
+	osip_generic_param_t *rcv = NULL;
+	struct in_addr a;
+	const char *s;
+
+	osip_via_param_get_byname((osip_via_t *)via, "received", &rcv);
+	s = rcv && rcv->gvalue ? rcv->gvalue : via->host;
+	if (!s || inet_pton(AF_INET, s, &a) != 1)
+		return 0;
+	return a.s_addr;
+}
+
+int hmmpd_uas_origin(const struct hmmpd_conf *conf, const osip_message_t *req,
+		     const struct sip_addr *src, uint32_t *origin)
+{
+	uint32_t trusted[2] = { 0, 0 }, vias[HMMPD_UAS_MAX_VIAS];
+	struct sip_addr edge, reg;
+	osip_via_t *via;
+	size_t n = 0;
+
+	*origin = src->addr;
+	if (!conf->ob.edge[0] || hmmpd_ob_uri_addr(conf->ob.edge, &edge, NULL) ||
+	    edge.addr != src->addr || edge.port != src->port)
+		return 0;
+	trusted[0] = edge.addr;
+	if (conf->registrar[0] && !hmmpd_ob_uri_addr(conf->registrar, &reg, NULL))
+		trusted[1] = reg.addr;
+	while (n < HMMPD_UAS_MAX_VIAS &&
+	       osip_message_get_via(req, (int)n, &via) >= 0 && via)
+		vias[n++] = via_addr(via);
+	/* that many Vias or more: no origin (fails closed) */
+	if (n == HMMPD_UAS_MAX_VIAS)
+		return -1;
+	return hmmpd_policy_origin(trusted, 2, vias, n, origin) ? -1 : 1;
 }
 
 void hmmpd_uas_request(struct sip *sip, const osip_message_t *req,
@@ -344,6 +399,7 @@ void hmmpd_uas_request(struct sip *sip, const osip_message_t *req,
 	x->req = req;
 	x->src = src->addr;
 	hmmp_addr_format(src->addr, x->ip);
+	x->relayed = hmmpd_uas_origin(d->conf, req, src, &x->origin);
 	/*
 	 * The nonce is bound to the source (the 401 goes there: answering it
 	 * proves the address reachable) and to the Call-ID, which a retry
