@@ -85,6 +85,76 @@ bind_correspondent() { # ENCAP
 }
 
 # teardown_topology: delete the namespaces of setup_topology.
+# Streams both ways between m and cn that last as long as the test needs
+# them, not a fixed time: under a loaded TCG host a move can take longer
+# than a fixed-size stream would run, which would then end before the move
+# and prove nothing. (The wall clock paces the streams, not the guest.)
+#
+# start_streams PREFIX PORT RATE: a stream.py server on cn ($CN:PORT) and
+# a client on m, each sending RATE bytes/s until PREFIX.stop exists;
+# PREFIX.prog holds the bytes the client received. Sets STREAM_SRV and
+# STREAM_CLI.
+start_streams() {
+	local p=$1 port=$2 rate=$3 cap=4000000000
+	rm -f "$p.stop" "$p.prog" "$p.cli.json" "$p.srv.json"
+	spawn_to "$p.srv" "$cn" python3 "$REPO/tests/vm/stream.py" server "$CN" "$port" \
+		--bytes $cap --rate "$rate" --out "$p.srv.json" --stop-file "$p.stop"
+	STREAM_SRV=$SPAWNED
+	wait_until 10 in_ns_quiet "$cn" ss -Htln "src $CN:$port" || fatal "server did not listen"
+	spawn_to "$p.cli" "$m" python3 "$REPO/tests/vm/stream.py" client "$CN" "$port" \
+		--bytes $cap --rate "$rate" --out "$p.cli.json" --progress "$p.prog" \
+		--stop-file "$p.stop"
+	STREAM_CLI=$SPAWNED
+}
+
+# stream_received PREFIX N: the client has received at least N bytes.
+stream_received() {
+	awk -v n="$2" '$1 >= n { ok = 1 } END { exit !ok }' "$1.prog" 2>/dev/null
+}
+
+# wait_stream PREFIX N: waits (up to 120 s) until the client has received
+# N bytes; fatal if the stream does not get there.
+wait_stream() {
+	wait_until 120 stream_received "$1" "$2" ||
+		fatal "the stream stalled at $(cat "$1.prog" 2>/dev/null) bytes (waiting for $2)"
+	echo "# the client has received $(cat "$1.prog") bytes"
+}
+
+# check_streams PREFIX MIN: the streams go on until the client has
+# received MIN bytes, then stop; checks that both ends exited 0, that
+# each received exactly what the other sent (length and SHA-256), at
+# least MIN bytes, and that neither namespace saw a reset; prints the
+# longest stalls.
+check_streams() {
+	local p=$1 min=$2 cli srv
+	check "the stream went on to $min bytes" wait_until 120 stream_received "$p" "$min"
+	run touch "$p.stop"
+	proc_wait 60 "$STREAM_CLI"
+	check_eq "client exited 0" 0 "$RC"
+	proc_wait 60 "$STREAM_SRV"
+	check_eq "server exited 0" 0 "$RC"
+	show_file "$p.cli.json" "$p.srv.json"
+	cli=$(cat "$p.cli.json" 2>/dev/null)
+	srv=$(cat "$p.srv.json" 2>/dev/null)
+	check "mobile received at least $min bytes ($(json_get recv "$cli"))" \
+		test "$(json_get recv "$cli")" -ge "$min"
+	check_eq "mobile received every byte cn sent" "$(json_get sent "$srv")" "$(json_get recv "$cli")"
+	check_eq "correspondent received every byte m sent" "$(json_get sent "$cli")" "$(json_get recv "$srv")"
+	check_eq "cn -> m: same hash" "$(json_get sent_sha256 "$srv")" "$(json_get recv_sha256 "$cli")"
+	check_eq "m -> cn: same hash" "$(json_get sent_sha256 "$cli")" "$(json_get recv_sha256 "$srv")"
+	echo "# longest stall: mobile $(json_get stall_ms "$cli") ms, correspondent $(json_get stall_ms "$srv") ms"
+	for ns in "$m" "$cn"; do
+		check_eq "$ns: no reset" 0 "$(nstat_of "$ns" TcpEstabResets)"
+		check_eq "$ns: no RST sent" 0 "$(nstat_of "$ns" TcpOutRsts)"
+		check_eq "$ns: no abort on timeout" 0 "$(nstat_of "$ns" TcpExtTCPAbortOnTimeout)"
+	done
+}
+
+# nstat_of NS COUNTER: the value of a kernel SNMP counter in NS.
+nstat_of() {
+	ip netns exec "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'
+}
+
 teardown_topology() {
 	local ns
 	for ns in "$m" "$r1" "$r2" "$sw" "$cn"; do netns_del "$ns"; done

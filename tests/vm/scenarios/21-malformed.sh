@@ -47,10 +47,6 @@ SEED=${HMMP_FUZZ_SEED:-$((RANDOM * 32768 + RANDOM))}
 NRANDOM=${HMMP_FUZZ_COUNT:-150}
 TUNPKT=$REPO/tests/vm/tunpkt.py
 
-nstat_of() { # NS COUNTER
-	ip netns exec "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'
-}
-
 # dstats NS: "decap_errors decap_unknown_peer decap_pkts" of NS. (Text
 # and nsenter: each process costs a lot under TCG, ip netns exec twice
 # as much, and this runs in polling loops.)
