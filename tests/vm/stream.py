@@ -41,6 +41,14 @@ def stream_bytes(seed, n):
         left -= k
 
 
+def write_progress(path, n):
+    """Replace path's content atomically: a reader never sees it empty."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % n)
+    os.replace(tmp, path)
+
+
 def run(sock, seed, n, rate, progress, stop_file=None):
     res = {"sent": 0, "recv": 0, "stall_ms": 0}
     sent_h = hashlib.sha256()
@@ -80,14 +88,12 @@ def run(sock, seed, n, rate, progress, stop_file=None):
             res["recv"] += len(data)
             if progress and res["recv"] - last_report >= 65536:
                 last_report = res["recv"]
-                with open(progress, "w") as f:
-                    f.write("%d\n" % res["recv"])
+                write_progress(progress, res["recv"])
     except OSError as e:
         errors.append("recv: %s" % e)
     t.join()
     if progress:
-        with open(progress, "w") as f:
-            f.write("%d\n" % res["recv"])
+        write_progress(progress, res["recv"])
     res["sent_sha256"] = sent_h.hexdigest()
     res["recv_sha256"] = recv_h.hexdigest()
     if errors:
