@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""SIP helpers for the Outbound scenarios (40-stun-coturn, 41-outbound).
+"""SIP helpers for the Outbound scenarios (40-stun-coturn, 41-outbound,
+42-outbound-info).
 
   outbound.py registrar ADDR PORT LOG
       A stub registrar on UDP ADDR:PORT: every REGISTER gets a 200 OK with
@@ -17,6 +18,11 @@
       A UA without seed 003's usage: registers through the edge over UDP
       (Outbound parameters), answers OPTIONS 200 and every STUN request
       400 (as an RFC 5389 server without the methods would), logs lines.
+  outbound.py info ADDR PORT RURI VIA_HOST BODYFILE USER PASSWORD
+      An INFO over TCP to ADDR:PORT with the body of BODYFILE and one Via
+      naming VIA_HOST as its sent-by (whatever the real source); a 401 is
+      answered once with digest credentials (MD5 or SHA-256, qop auth);
+      prints the final status lines, "status 401 ..." then "status ...".
   outbound.py figure PCAP:SIDE...
       The SIP and STUN messages of pcaps (tcpdump -w), merged in time
       order, one line each: "TIME SIDE udp|tcp LABEL SIZE" (LABEL: the SIP
@@ -190,6 +196,78 @@ def send_cmd(addr, port, tcp, method, ruri, bodylen):
     print("timeout")
 
 
+def read_response(s, buf):
+    """The next final response on stream s: (status line, headers, rest)."""
+    end = time.time() + 45
+    while time.time() < end:
+        while b"\r\n\r\n" in buf:
+            head, rest = buf.split(b"\r\n\r\n", 1)
+            lines = head.decode(errors="replace").split("\r\n")
+            cl = 0
+            for l in lines[1:]:
+                if l.lower().startswith("content-length:") or l.lower().startswith("l:"):
+                    cl = int(l.split(":", 1)[1])
+            if len(rest) < cl:
+                break
+            buf = rest[cl:]
+            if int(lines[0].split()[1]) >= 200:
+                return lines[0], lines[1:], buf
+        data = s.recv(65535)
+        if not data:
+            break
+        buf += data
+    return None, [], buf
+
+
+def digest(chal, user, password, method, uri):
+    """An Authorization value for a WWW-Authenticate challenge."""
+    import hashlib
+    import re
+    p = dict((k, v.strip('"')) for k, v in re.findall(r'(\w+)=("[^"]*"|[^,\s]+)', chal))
+    alg = p.get("algorithm", "MD5")
+    h = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}[alg]
+    H = lambda x: h(x.encode()).hexdigest()
+    cnonce, nc = "%016x" % random.getrandbits(64), "00000001"
+    resp = H("%s:%s:%s:%s:auth:%s" % (H("%s:%s:%s" % (user, p["realm"], password)),
+                                      p["nonce"], nc, cnonce, H("%s:%s" % (method, uri))))
+    v = ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+         'algorithm=%s, cnonce="%s", nc=%s, qop=auth' %
+         (user, p["realm"], p["nonce"], uri, resp, alg, cnonce, nc))
+    if "opaque" in p:
+        v += ', opaque="%s"' % p["opaque"]
+    return v
+
+
+def info_cmd(addr, port, ruri, via_host, bodyfile, user, password):
+    body = open(bodyfile).read()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(45)
+    s.connect((addr, port))
+    callid = "%x@forged" % random.getrandbits(48)
+    buf = b""
+    extra = ""
+    for cseq in (1, 2):
+        branch = "z9hG4bK%016x" % random.getrandbits(64)
+        msg = ("INFO %s SIP/2.0\r\nVia: SIP/2.0/TCP %s:5060;branch=%s;rport\r\n"
+               "Max-Forwards: 70\r\nFrom: <sip:m@hmmp.test>;tag=f1\r\n"
+               "To: <%s>\r\nCall-ID: %s\r\nCSeq: %d INFO\r\n%s"
+               "Content-Type: application/vnd.hmmp.binding\r\n"
+               "Content-Length: %d\r\n\r\n%s"
+               % (ruri, via_host, branch, ruri, callid, cseq, extra, len(body), body))
+        s.sendall(msg.encode())
+        first, hdrs, buf = read_response(s, buf)
+        if not first:
+            print("timeout")
+            return
+        print("status " + first.split(" ", 1)[1])
+        chal = [h.split(":", 1)[1].strip() for h in hdrs
+                if h.lower().startswith("www-authenticate:")]
+        if not first.split()[1] == "401" or not chal:
+            return
+        pick = [c for c in chal if "SHA-256" in c and "-sess" not in c] or chal
+        extra = "Authorization: %s\r\n" % digest(pick[0], user, password, "INFO", ruri)
+
+
 def ua_nousage(edge, eport, registrar, aor, log):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", 5060))
@@ -339,6 +417,8 @@ def main():
                  sys.argv[5], sys.argv[6], int(sys.argv[7]))
     elif cmd == "ua-nousage":
         ua_nousage(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
+    elif cmd == "info":
+        info_cmd(sys.argv[2], int(sys.argv[3]), *sys.argv[4:9])
     elif cmd == "figure":
         figure(sys.argv[2:])
     elif cmd == "stun":

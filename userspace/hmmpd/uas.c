@@ -94,7 +94,14 @@ static int authenticate(struct req_ctx *x)
 	       !sip_header(x->req, "Authorization", (int)in.nauthz,
 			   &authz[in.nauthz]))
 		in.nauthz++;
-	if (osip_uri_to_str(x->req->req_uri, &ruri)) {
+	/*
+	 * Relayed (hmmpd_uas_origin): the registrar retargeted the
+	 * Request-URI to our contact; the To URI is still what the sender
+	 * addressed and put in its digest uri. The nonce stays bound to
+	 * the source and Call-ID.
+	 */
+	if (osip_uri_to_str(x->relayed > 0 && x->req->to && x->req->to->url ?
+			    x->req->to->url : x->req->req_uri, &ruri)) {
 		respond(d, x->req, 500, "Out of memory", NULL);
 		goto out;
 	}
