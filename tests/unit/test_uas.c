@@ -186,6 +186,7 @@ struct outcome {
 	bool done;
 	int status, n401;
 	const char *pass;	/* answer 401s with it (user m), NULL: not */
+	const char *to;		/* To URI, its digest uri too; NULL: R-URI */
 	char reason[128], expires[32], accept[160], allow[64];
 };
 
@@ -224,7 +225,8 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 		while (n < 4 && !sip_header(resp, "WWW-Authenticate", (int)n, &chal[n]))
 			n++;
 		assert_true(n >= 1);
-		assert_int_equal(osip_uri_to_str(req->req_uri, &uri), 0);
+		assert_int_equal(osip_uri_to_str(o->to ? req->to->url : req->req_uri,
+						 &uri), 0);
 		if (o->pass && o->n401 <= 2 &&
 		    hmmpd_auth_answer((const char *const *)chal, n, "Authorization",
 				      "m", o->pass, "INFO", uri, "c0ffee", auth,
@@ -252,13 +254,18 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 static void send_req(struct fix *f, const char *method, const char *ctype,
 		     const char *body, const char *headers, struct outcome *o)
 {
-	char uri[64];
+	char uri[64], to[80];
 	struct sip_request rq = {
 		.method = method, .uri = uri, .content_type = ctype,
 		.body = body, .body_len = body ? strlen(body) : 0,
 		.headers = headers, .src = A(COA),
 	};
 	struct timespec t0, t;
+
+	if (o->to) {
+		snprintf(to, sizeof(to), "<%s>", o->to);
+		rq.to = to;
+	}
 
 	snprintf(uri, sizeof(uri), "sip:hmmp@127.0.0.1:%u",
 		 sip_port(f->d.sip, SIP_TP_UDP));
@@ -540,6 +547,49 @@ static void test_origin(void **state)
 	assert_int_equal(o, inet_addr("198.51.100.2"));
 }
 
+/*
+ * A request from [outbound] edge's address and port is relayed: its
+ * origin comes from the Vias, and its digest uri is checked against the
+ * To URI (a registrar retargeted the Request-URI). Here the client is the
+ * "edge" and its Via the only one: no origin, 403, nothing changed.
+ */
+static void test_relayed(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret", .to = "sip:cn@hmmp.test" };
+
+	km_conn(CN, ORIG, 5001);
+	/* not relayed: a digest uri other than the Request-URI fails */
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.status, 401);
+	assert_int_equal(o.n401, 3);
+	assert_int_equal(fm.changes, 0);
+	/* from the edge's address, another port: not relayed either */
+	snprintf(f->d.conf->ob.edge, sizeof(f->d.conf->ob.edge), "sip:%s:%u", COA,
+		 (unsigned int)(sip_port(f->client, SIP_TP_UDP) + 1));
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	o.to = "sip:cn@hmmp.test";
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.status, 401);
+	/* relayed: the To URI passes, and then no origin below the edge */
+	snprintf(f->d.conf->ob.edge, sizeof(f->d.conf->ob.edge), "sip:%s:%u", COA,
+		 (unsigned int)sip_port(f->client, SIP_TP_UDP));
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	o.to = "sip:cn@hmmp.test";
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.n401, 1);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "No origin in the Vias");
+	/* unauthenticated: 401 first, whatever the Vias */
+	memset(&o, 0, sizeof(o));
+	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
+	assert_int_equal(o.status, 401);
+	assert_int_equal(fm.changes, 0);
+	assert_int_equal(fm.nbinds, 0);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -559,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_refusal_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_down_and_methods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_peers_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relayed, setup, teardown),
 		cmocka_unit_test(test_origin),
 	};
 

@@ -100,7 +100,7 @@ static int authenticate(struct req_ctx *x)
 	 * addressed and put in its digest uri. The nonce stays bound to
 	 * the source and Call-ID.
 	 */
-	if (osip_uri_to_str(x->relayed > 0 && x->req->to && x->req->to->url ?
+	if (osip_uri_to_str(x->relayed && x->req->to && x->req->to->url ?
 			    x->req->to->url : x->req->req_uri, &ruri)) {
 		respond(d, x->req, 500, "Out of memory", NULL);
 		goto out;
