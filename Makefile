@@ -12,6 +12,8 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 export HMMP_CACHE ?= $(HOME)/.cache/hmmp
 
 # Kernel lines: all installed ones, or the one tree KDIR names. By default
@@ -64,7 +66,15 @@ kmod: deps
 	done
 
 userspace: deps
-	@$(MAKE) -s $(BUILD)/bin/hmmpctl $(BUILD)/bin/hmmpd $(BUILD)/bin/hmmp-sctp-peer
+	@$(MAKE) -s $(BUILD)/bin/hmmpctl $(BUILD)/bin/hmmpd $(BUILD)/bin/hmmp-sctp-peer \
+		$(BUILD)/lib/libhmmp-sctp.a
+
+# The client library applications link to register SCTP sockets with
+# hmmpd (userspace/lib/hmmp_sctp.h, docs/msctp.md).
+$(BUILD)/lib/libhmmp-sctp.a: $(BUILD)/obj/lib/hmmp_sctp.o
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	@rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/obj/%.o: userspace/%.c $(wildcard userspace/*/*.h) include/uapi/linux/hmmp.h
 	@mkdir -p $(dir $@)
@@ -136,6 +146,9 @@ install: all
 	sed 's|^ExecStart=/usr/sbin/hmmpd|ExecStart=$(SBINDIR)/hmmpd|' userspace/hmmpd/hmmpd.service \
 		>$(DESTDIR)$(UNITDIR)/hmmpd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hmmpd.service
+	install -d -m 0755 $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/hmmp
+	install -m 0644 $(BUILD)/lib/libhmmp-sctp.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 userspace/lib/hmmp_sctp.h $(DESTDIR)$(INCLUDEDIR)/hmmp/
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/hmmp
 	install -m 0644 userspace/hmmpd/hmmpd.conf.example $(DESTDIR)$(SYSCONFDIR)/hmmp/hmmpd.conf.example
 	@set -e; for v in $(KVERS); do \

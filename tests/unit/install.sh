@@ -65,7 +65,11 @@ expected() { # PREFIX
 			d=${d:+$d/}$part
 			echo "755 d $d"
 		done
+		echo "755 d $p/include"
+		echo "755 d $p/include/hmmp"
+		echo "644 f $p/include/hmmp/hmmp_sctp.h"
 		echo "755 d $p/lib"
+		echo "644 f $p/lib/libhmmp-sctp.a"
 		echo "755 d $p/lib/systemd"
 		echo "755 d $p/lib/systemd/system"
 		echo "644 f $p/lib/systemd/system/hmmpd.service"
@@ -100,6 +104,13 @@ install_case() {
 		"ExecStart=$prefix/sbin/hmmpd -f" "$(grep '^ExecStart=' "$unit" 2>&1)"
 	check "PREFIX=$prefix: the installed hmmpd runs (-h)" "$d$prefix/sbin/hmmpd" -h
 	check "PREFIX=$prefix: the installed hmmpctl runs (help)" "$d$prefix/sbin/hmmpctl" help
+	# An application builds against the installed header and library.
+	printf '%s\n' '#include <hmmp/hmmp_sctp.h>' \
+		'int main(void) { char e[64]; return hmmp_sctp_register(-1, "", e, sizeof(e)) >= 0; }' \
+		>"$tmp/app.c"
+	check "PREFIX=$prefix: an application links with -lhmmp-sctp" \
+		cc -o "$tmp/app" "$tmp/app.c" -I"$d$prefix/include" -L"$d$prefix/lib" -lhmmp-sctp
+	check "PREFIX=$prefix: ... and its registration of a bad descriptor fails" "$tmp/app"
 	cmp -s "$d/lib/modules/$(echo "$kvers" | tail -n 1)/updates/hmmp.ko" \
 		"$top/build/$(echo "$kvers" | tail -n 1)/kmod/hmmp.ko" &&
 		ok "PREFIX=$prefix: hmmp.ko is the built one" ||
