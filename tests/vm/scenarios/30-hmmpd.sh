@@ -35,7 +35,7 @@
 #   mobile original address 192.0.2.10, care-of 203.0.113.10
 #
 # timeout: 420
-# kernels: newest (hmmpd is userspace; 20-move covers the datapath on both lines)
+# kernels: oldest (hmmpd is userspace; 20-move covers the datapath on both lines)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"

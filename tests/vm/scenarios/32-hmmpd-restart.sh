@@ -24,7 +24,7 @@
 #   DHCP: dnsmasq on r1 (leases 192.0.2.10) and r2 (203.0.113.10)
 #
 # timeout: 240
-# kernels: newest (hmmpd is userspace; 20-move covers the datapath on both lines)
+# kernels: oldest (hmmpd is userspace; 20-move covers the datapath on both lines)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
