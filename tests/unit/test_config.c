@@ -187,7 +187,7 @@ static void test_liberal(void **state)
 		"require_connection = Off\n"
 		"[sip]\n"
 		"nonce_lifetime=10\n"
-		"listen = tcp:10.0.0.1 udp:10.0.0.1:5061\n"
+		"listen = tcp:10.0.0.1 udp:10.0.0.1:5061 SCTP:10.0.0.1:5062\n"
 		"algorithms = sha-256-sess\n"
 		"[peer a.b_c-D]\n"
 		"address = 10.9.9.9\n"
@@ -206,10 +206,13 @@ static void test_liberal(void **state)
 	assert_string_equal(c->realm, "the realm # with a hash");
 	assert_false(c->require_connection);
 	assert_int_equal(c->nonce_lifetime, 10);
-	assert_int_equal(c->nlisten, 2);
+	assert_int_equal(c->nlisten, 3);
 	assert_int_equal(c->listen[0].proto, IPPROTO_TCP);
 	assert_int_equal(c->listen[0].port, 5060);
 	assert_int_equal(c->listen[1].port, 5061);
+	assert_int_equal(c->listen[2].proto, IPPROTO_SCTP);
+	assert_int_equal(c->listen[2].addr, A("10.0.0.1"));
+	assert_int_equal(c->listen[2].port, 5062);
 	assert_int_equal(c->nalgs, 1);
 	assert_int_equal(c->algs[0], HMMPD_ALG_SHA256_SESS);
 	assert_string_equal(c->peers[0].name, "a.b_c-D");
@@ -264,7 +267,10 @@ static const struct {
 	{ "[general]\ndebounce_ms = 60001\n", "T:2: debounce_ms: expected a whole number from 0 to 60000" },
 	{ "[general]\ndebounce_ms = -1\n", "T:2: debounce_ms: expected a whole number from 0 to 60000" },
 	{ "[general]\ndebounce_ms = 1s\n", "T:2: debounce_ms: expected a whole number" },
-	{ "[sip]\nlisten = sctp:0.0.0.0\n", "T:2: listen: expected udp:ADDRESS[:PORT] or tcp:ADDRESS[:PORT]" },
+	{ "[sip]\nlisten = tls:0.0.0.0\n", "T:2: listen: expected udp:ADDRESS[:PORT], tcp:ADDRESS[:PORT] or sctp:ADDRESS[:PORT]" },
+	{ "[sip]\nlisten = sctp:\n", "T:2: listen: expected udp:ADDRESS[:PORT], tcp:ADDRESS[:PORT] or sctp:ADDRESS[:PORT]" },
+	{ "[sip]\nlisten = sctp:1.2.3.4:0\n", "T:2: listen: bad port (1-65535)" },
+	{ "[sip]\nlisten = sctp:0.0.0.0, sctp:1.2.3.4:5060\n", "T:2: listen: the same transport and port twice" },
 	{ "[sip]\nlisten = udp:\n", "T:2: listen: expected udp:ADDRESS[:PORT]" },
 	{ "[sip]\nlisten = udp:1.2.3\n", "T:2: listen: bad address (a.b.c.d, 0.0.0.0 for any)" },
 	{ "[sip]\nlisten = udp:1.2.3.4:\n", "T:2: listen: bad port (1-65535)" },

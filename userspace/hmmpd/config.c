@@ -338,7 +338,7 @@ static int parse_bool(const char *v, bool *out)
 	return -1;
 }
 
-/* "udp:ADDR[:PORT]" or "tcp:ADDR[:PORT]" */
+/* "udp:ADDR[:PORT]", "tcp:ADDR[:PORT]" or "sctp:ADDR[:PORT]" */
 static int parse_listen(const char *v, struct hmmpd_listen *l, const char **why)
 {
 	char addr[HMMP_ADDRSTRLEN];
@@ -346,14 +346,16 @@ static int parse_listen(const char *v, struct hmmpd_listen *l, const char **why)
 	uint32_t port = 5060;
 	size_t n;
 
-	*why = "expected udp:ADDRESS[:PORT] or tcp:ADDRESS[:PORT]";
+	*why = "expected udp:ADDRESS[:PORT], tcp:ADDRESS[:PORT] or sctp:ADDRESS[:PORT]";
 	if (!strncasecmp(v, "udp:", 4))
 		l->proto = IPPROTO_UDP;
 	else if (!strncasecmp(v, "tcp:", 4))
 		l->proto = IPPROTO_TCP;
+	else if (!strncasecmp(v, "sctp:", 5))
+		l->proto = IPPROTO_SCTP;
 	else
 		return -1;
-	v += 4;
+	v += l->proto == IPPROTO_SCTP ? 5 : 4;
 	colon = strchr(v, ':');
 	n = colon ? (size_t)(colon - v) : strlen(v);
 	if (!n || n >= sizeof(addr))

@@ -69,16 +69,18 @@ uint64_t hmmpd_now_us(struct hmmpd *d)
 
 /* ---- configuration ------------------------------------------------------ */
 
-/* sip.c takes one address for both transports, one port each. */
+/* sip.c takes one address for all transports, one port each. */
 static int listen_check(const struct hmmpd_conf *c, const char *path)
 {
-	unsigned int i, nudp = 0, ntcp = 0;
+	unsigned int i, nudp = 0, ntcp = 0, nsctp = 0;
 	uint32_t addr = 0;
 	bool have_addr = false;
 
 	for (i = 0; i < c->nlisten; i++) {
 		if (c->listen[i].proto == IPPROTO_UDP)
 			nudp++;
+		else if (c->listen[i].proto == IPPROTO_SCTP)
+			nsctp++;
 		else
 			ntcp++;
 		if (have_addr && c->listen[i].addr != addr)
@@ -86,8 +88,8 @@ static int listen_check(const struct hmmpd_conf *c, const char *path)
 		addr = c->listen[i].addr;
 		have_addr = true;
 	}
-	if (i < c->nlisten || nudp > 1 || ntcp > 1) {
-		hmmpd_log(LOG_ERR, "%s: listen: this hmmpd listens on one address, with at most one udp and one tcp port",
+	if (i < c->nlisten || nudp > 1 || ntcp > 1 || nsctp > 1) {
+		hmmpd_log(LOG_ERR, "%s: listen: this hmmpd listens on one address, with at most one udp, one tcp and one sctp port",
 			  path);
 		return -1;
 	}
@@ -433,10 +435,14 @@ static void sip_cfg(const struct hmmpd_conf *c, struct sip_config *sc)
 	memset(sc, 0, sizeof(*sc));
 	for (i = 0; i < c->nlisten; i++) {
 		sc->addr = c->listen[i].addr;
-		if (c->listen[i].proto == IPPROTO_UDP)
+		if (c->listen[i].proto == IPPROTO_UDP) {
 			sc->udp_port = c->listen[i].port;
-		else
+		} else if (c->listen[i].proto == IPPROTO_SCTP) {
+			sc->sctp = true;
+			sc->sctp_port = c->listen[i].port;
+		} else {
 			sc->tcp_port = c->listen[i].port;
+		}
 	}
 	sc->identity = c->identity[0] ? c->identity : NULL;
 	sc->log = sip_log;

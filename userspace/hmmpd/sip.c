@@ -38,11 +38,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/sctp.h>
 #include <osip2/osip.h>
 
 #include "sip.h"
 #include "stun.h"
 #include "util.h"
+
+#ifndef SOL_SCTP
+#define SOL_SCTP	132	/* IPPROTO_SCTP, as <netinet/sctp.h> has it */
+#endif
 
 #define SIP_MAX_OUTQ	(1u << 20)	/* bytes queued on one connection */
 #define TCP_READ_MIN	4096
@@ -53,8 +58,9 @@ struct sip_conn {
 	struct sip *sip;
 	uint64_t id;			/* never reused; 0 is none */
 	int fd;
+	enum sip_transport tp;		/* TCP or SCTP */
 	sd_event_source *io;
-	struct sip_addr peer;
+	struct sip_addr peer;		/* SCTP: where it last came from */
 	uint32_t local;			/* our address on it (be32) */
 	uint16_t lport;			/* and port */
 	bool inbound, connecting, dead;
@@ -105,9 +111,9 @@ struct sip {
 	char *identity;			/* NULL: sip:hmmpd@<local address> */
 	char *user;			/* of Contact */
 	char *ua;
-	int udp_fd, tcp_fd;
-	uint16_t udp_port, tcp_port;
-	sd_event_source *udp_src, *tcp_src, *timer, *defer;
+	int udp_fd, tcp_fd, sctp_fd;
+	uint16_t udp_port, tcp_port, sctp_port;
+	sd_event_source *udp_src, *tcp_src, *sctp_src, *timer, *defer;
 	struct sip_conn *conns;
 	uint64_t conn_ids;
 	struct sip_client *clients;
@@ -118,6 +124,8 @@ struct sip {
 	void *stun_data;
 	sip_conn_fn conn_fn;		/* TCP connections up and down */
 	void *conn_data;
+	sip_sctp_fn sctp_fn;		/* SCTP associations up and down */
+	void *sctp_data;
 	sip_raw_fn raw_fn;		/* SIP messages before osip2 sees them */
 	void *raw_data;
 	bool running, again, delivering;
@@ -190,7 +198,13 @@ static uint64_t now_usec(struct sip *sip)
 
 static const char *tp_name(enum sip_transport tp)
 {
-	return tp == SIP_TP_TCP ? "tcp" : "udp";
+	return tp == SIP_TP_TCP ? "tcp" : tp == SIP_TP_SCTP ? "sctp" : "udp";
+}
+
+/* The errno of socket(IPPROTO_SCTP) on a kernel without SCTP. */
+static bool no_sctp(int e)
+{
+	return e == EPROTONOSUPPORT || e == ESOCKTNOSUPPORT || e == EAFNOSUPPORT;
 }
 
 static void rand_hex(char *out, size_t nbytes)
@@ -511,6 +525,8 @@ static int uri_dest(const osip_uri_t *uri, struct sip_addr *dest,
 			*tp = SIP_TP_UDP;
 		else if (!strcasecmp(t->gvalue, "tcp"))
 			*tp = SIP_TP_TCP;
+		else if (!strcasecmp(t->gvalue, "sctp"))
+			*tp = SIP_TP_SCTP;
 		else
 			return -EPROTONOSUPPORT;
 	}
@@ -556,15 +572,19 @@ static struct sip_conn *conn_by_id(struct sip *sip, uint64_t id)
 	return NULL;
 }
 
-/* A connection to a; with src, only one from that address of ours. */
-static struct sip_conn *conn_by_peer(struct sip *sip, const struct sip_addr *a,
-				     uint32_t src)
+/*
+ * A connection of transport tp to a; for TCP with src, only one from that
+ * address of ours (an SCTP association's addresses change under it).
+ */
+static struct sip_conn *conn_by_peer(struct sip *sip, enum sip_transport tp,
+				     const struct sip_addr *a, uint32_t src)
 {
 	struct sip_conn *c;
 
 	for (c = sip->conns; c; c = c->next)
-		if (!c->dead && c->peer.addr == a->addr && c->peer.port == a->port &&
-		    (!src || c->local == src))
+		if (!c->dead && c->tp == tp && c->peer.addr == a->addr &&
+		    c->peer.port == a->port &&
+		    (!src || tp == SIP_TP_SCTP || c->local == src))
 			return c;
 	return NULL;
 }
@@ -581,21 +601,27 @@ static unsigned int conn_count(struct sip *sip)
 
 static void conn_flow(const struct sip_conn *c, struct sip_flow *f)
 {
-	f->tp = SIP_TP_TCP;
+	f->tp = c->tp;
 	f->local.addr = c->local;
 	f->local.port = c->lport;
 	f->peer = c->peer;
 	f->conn_id = c->id;
 }
 
+/* TCP to the conn handler, SCTP (with its socket) to the SCTP one. */
 static void conn_notify(struct sip_conn *c, bool up)
 {
 	struct sip_flow f;
 
-	if (!c->sip->conn_fn)
-		return;
 	conn_flow(c, &f);
-	c->sip->conn_fn(c->sip, &f, up, c->sip->conn_data);
+	if (c->tp == SIP_TP_SCTP) {
+		if (c->sip->sctp_fn)
+			c->sip->sctp_fn(c->sip, &f, up ? c->fd : -1,
+					c->sip->sctp_data);
+		return;
+	}
+	if (c->sip->conn_fn)
+		c->sip->conn_fn(c->sip, &f, up, c->sip->conn_data);
 }
 
 static void conn_close(struct sip_conn *c, int err)
@@ -609,14 +635,15 @@ static void conn_close(struct sip_conn *c, int err)
 	c->dead = true;
 	sip->stats.tcp_closed++;
 	addr_str(c->peer.addr, ip);
-	slog(sip, err ? LOG_INFO : LOG_DEBUG, "tcp %s:%u closed%s%s", ip,
-	     c->peer.port, err ? ": " : "", err ? strerror(err) : "");
+	slog(sip, err ? LOG_INFO : LOG_DEBUG, "%s %s:%u closed%s%s",
+	     tp_name(c->tp), ip, c->peer.port, err ? ": " : "",
+	     err ? strerror(err) : "");
 	c->io = sd_event_source_disable_unref(c->io);
 	close(c->fd);
 	c->fd = -1;
 	/* requests still waiting on it fail (RFC 3261 8.1.3.1) */
 	for (cl = sip->clients; cl; cl = cl->next)
-		if (!cl->reported && cl->tp == SIP_TP_TCP && cl->conn_id == c->id)
+		if (!cl->reported && cl->tp == c->tp && cl->conn_id == c->id)
 			client_failed(sip, cl, err ? err : ECONNRESET);
 	conn_notify(c, false);
 }
@@ -631,6 +658,7 @@ static int conn_events(struct sip_conn *c)
 }
 
 static struct sip_conn *conn_new(struct sip *sip, int fd,
+				 enum sip_transport tp,
 				 const struct sip_addr *peer, bool inbound,
 				 bool connecting)
 {
@@ -645,6 +673,7 @@ static struct sip_conn *conn_new(struct sip *sip, int fd,
 	}
 	c->sip = sip;
 	c->fd = fd;
+	c->tp = tp;
 	c->peer = *peer;
 	/* chosen by connect() already, even while it is in progress */
 	if (!getsockname(fd, (struct sockaddr *)&me, &sl)) {
@@ -655,7 +684,10 @@ static struct sip_conn *conn_new(struct sip *sip, int fd,
 	c->connecting = connecting;
 	c->id = ++sip->conn_ids;
 	c->last_usec = now_usec(sip);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tp == SIP_TP_SCTP)
+		setsockopt(fd, SOL_SCTP, SCTP_NODELAY, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (sd_event_add_io(sip->ev, &c->io, fd,
 			    EPOLLIN | (connecting ? EPOLLOUT : 0), on_conn, c) < 0) {
 		close(fd);
@@ -667,8 +699,13 @@ static struct sip_conn *conn_new(struct sip *sip, int fd,
 	return c;
 }
 
-static int conn_connect(struct sip *sip, const struct sip_addr *dst,
-			uint32_t src, struct sip_conn **out)
+/*
+ * SCTP: bound to one address of ours (src, else the route's), never to
+ * any: ADDIP (msctp.c) moves it by adding and deleting addresses.
+ */
+static int conn_connect(struct sip *sip, enum sip_transport tp,
+			const struct sip_addr *dst, uint32_t src,
+			struct sip_conn **out)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
@@ -680,9 +717,17 @@ static int conn_connect(struct sip *sip, const struct sip_addr *dst,
 
 	if (conn_count(sip) >= SIP_MAX_CONNS)
 		return -EMFILE;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    tp == SIP_TP_SCTP ? IPPROTO_SCTP : 0);
+	if (fd < 0) {
+		e = errno;
+		if (tp == SIP_TP_SCTP && no_sctp(e))
+			slog(sip, LOG_ERR, "sctp: this kernel has no SCTP (%s): no SIP over SCTP (modprobe sctp)",
+			     strerror(e));
+		return -e;
+	}
+	if (tp == SIP_TP_SCTP && !sin.sin_addr.s_addr)
+		sin.sin_addr.s_addr = local_addr_for(sip, dst->addr);
 	if (sin.sin_addr.s_addr && bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		goto err;
 	sin.sin_addr.s_addr = dst->addr;
@@ -692,11 +737,11 @@ static int conn_connect(struct sip *sip, const struct sip_addr *dst,
 			goto err;
 		pending = true;
 	}
-	*out = conn_new(sip, fd, dst, false, pending);
+	*out = conn_new(sip, fd, tp, dst, false, pending);
 	if (!*out)
 		return -ENOMEM;
 	addr_str(dst->addr, ip);
-	slog(sip, LOG_DEBUG, "tcp %s:%u connecting", ip, dst->port);
+	slog(sip, LOG_DEBUG, "%s %s:%u connecting", tp_name(tp), ip, dst->port);
 	if (!pending)
 		sip->stats.tcp_connected++;
 	return 0;
@@ -706,11 +751,24 @@ err:
 	return -e;
 }
 
+/*
+ * SCTP: one send per framed message, so that each SIP message is one SCTP
+ * message (RFC 4168 section 5); SCTP sends a message whole or not at all.
+ */
+static size_t out_chunk(const struct sip_conn *c)
+{
+	size_t left = c->out_len - c->out_off, n = left;
+
+	if (c->tp == SIP_TP_SCTP &&
+	    sip_frame(c->out + c->out_off, left, true, &n) == SIP_FRAME_MORE)
+		n = left;
+	return n && n <= left ? n : left;
+}
+
 static int conn_flush(struct sip_conn *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off,
-				 c->out_len - c->out_off,
+		ssize_t n = send(c->fd, c->out + c->out_off, out_chunk(c),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -823,9 +881,9 @@ static int transport_send(struct sip *sip, enum sip_transport tp,
 		struct sip_conn *c = conn_by_id(sip, *conn_id);
 
 		if (!c)
-			c = conn_by_peer(sip, dst, src);
+			c = conn_by_peer(sip, tp, dst, src);
 		if (!c) {
-			r = conn_connect(sip, dst, src, &c);
+			r = conn_connect(sip, tp, dst, src, &c);
 			if (!r && !c->connecting)
 				conn_notify(c, true);
 		}
@@ -872,7 +930,7 @@ static int on_osip_send(osip_transaction_t *tr, osip_message_t *msg,
 		struct sip_server *s = osip_transaction_get_your_instance(tr);
 		struct sip_addr dst = s->src;
 
-		if (s->tp == SIP_TP_TCP && !conn_by_id(sip, s->conn_id)) {
+		if (s->tp != SIP_TP_UDP && !conn_by_id(sip, s->conn_id)) {
 			/*
 			 * The connection is gone: open one to the source
 			 * address and the Via's port (RFC 3261 18.2.2).
@@ -1040,8 +1098,8 @@ static int set_via(struct sip *sip, osip_message_t *m, enum sip_transport tp,
 	addr_str(local, ip);
 	sip_branch_new(branch);
 	if (asprintf(&v, "SIP/2.0/%s %s:%u;rport;branch=%s",
-		     tp == SIP_TP_TCP ? "TCP" : "UDP", ip,
-		     tp == SIP_TP_TCP ? sip->tcp_port : sip->udp_port, branch) < 0)
+		     tp == SIP_TP_TCP ? "TCP" : tp == SIP_TP_SCTP ? "SCTP" : "UDP",
+		     ip, sip_port(sip, tp), branch) < 0)
 		return -ENOMEM;
 	r = osip_message_set_via(m, v);
 	free(v);
@@ -1076,8 +1134,7 @@ static int start_client(struct sip *sip, osip_message_t *m,
 	size_t len;
 	int r;
 
-	r = set_via(sip, m, pref == SIP_TP_TCP ? SIP_TP_TCP : SIP_TP_UDP,
-		    local, true);
+	r = set_via(sip, m, pref == SIP_TP_AUTO ? SIP_TP_UDP : pref, local, true);
 	if (r)
 		goto err;
 	if (pref == SIP_TP_AUTO) {
@@ -1791,13 +1848,42 @@ static void conn_input(struct sip_conn *c)
 			conn_send(c, "\r\n", 2);
 		else if (f == SIP_FRAME_MSG &&
 			 !on_raw(sip, c, &c->peer, c->in + off, n))
-			on_message(sip, c->in + off, n, &c->peer, SIP_TP_TCP, c);
+			on_message(sip, c->in + off, n, &c->peer, c->tp, c);
 		off += n;
 	}
 	if (c->dead)
 		return;
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+}
+
+/*
+ * recv(); SCTP: recvmsg(), for the address the message came from (the
+ * association's peer may have moved) and to skip notifications (someone
+ * holding a duplicate of the socket may subscribe to them): -2.
+ */
+static ssize_t conn_recv(struct sip_conn *c)
+{
+	struct sockaddr_in sin;
+	struct iovec iov = {
+		.iov_base = c->in + c->in_len, .iov_len = c->in_cap - c->in_len,
+	};
+	struct msghdr mh = {
+		.msg_name = &sin, .msg_namelen = sizeof(sin),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	ssize_t n;
+
+	if (c->tp != SIP_TP_SCTP)
+		return recv(c->fd, iov.iov_base, iov.iov_len, MSG_DONTWAIT);
+	memset(&sin, 0, sizeof(sin));
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT);
+	if (n > 0 && (mh.msg_flags & MSG_NOTIFICATION))
+		return -2;
+	if (n > 0 && mh.msg_namelen >= sizeof(sin) &&
+	    sin.sin_family == AF_INET && sin.sin_addr.s_addr)
+		c->peer.addr = sin.sin_addr.s_addr;
+	return n;
 }
 
 static void conn_read(struct sip_conn *c)
@@ -1825,8 +1911,9 @@ static void conn_read(struct sip_conn *c)
 			c->in = p;
 			c->in_cap = cap;
 		}
-		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len,
-			 MSG_DONTWAIT);
+		n = conn_recv(c);
+		if (n == -2)
+			continue;	/* an SCTP notification */
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1882,13 +1969,10 @@ out:
 	return 0;
 }
 
-static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *arg)
+static void accept_on(struct sip *sip, int fd, enum sip_transport tp)
 {
-	struct sip *sip = arg;
 	int i;
 
-	(void)es;
-	(void)revents;
 	for (i = 0; i < 16; i++) {
 		struct sockaddr_in sin;
 		socklen_t sl = sizeof(sin);
@@ -1906,20 +1990,37 @@ static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *arg)
 		peer.port = ntohs(sin.sin_port);
 		addr_str(peer.addr, ip);
 		if (conn_count(sip) >= SIP_MAX_CONNS) {
-			slog(sip, LOG_WARNING, "tcp %s:%u refused: %u connections",
-			     ip, peer.port, SIP_MAX_CONNS);
+			slog(sip, LOG_WARNING, "%s %s:%u refused: %u connections",
+			     tp_name(tp), ip, peer.port, SIP_MAX_CONNS);
 			close(cfd);
 			continue;
 		}
-		struct sip_conn *c = conn_new(sip, cfd, &peer, true, false);
+		struct sip_conn *c = conn_new(sip, cfd, tp, &peer, true, false);
 
 		if (c) {
 			sip->stats.tcp_accepted++;
-			slog(sip, LOG_DEBUG, "tcp %s:%u accepted", ip, peer.port);
+			slog(sip, LOG_DEBUG, "%s %s:%u accepted", tp_name(tp), ip,
+			     peer.port);
 			conn_notify(c, true);
 		}
 	}
 	rearm(sip);
+}
+
+static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *arg)
+{
+	(void)es;
+	(void)revents;
+	accept_on(arg, fd, SIP_TP_TCP);
+	return 0;
+}
+
+static int on_accept_sctp(sd_event_source *es, int fd, uint32_t revents,
+			  void *arg)
+{
+	(void)es;
+	(void)revents;
+	accept_on(arg, fd, SIP_TP_SCTP);
 	return 0;
 }
 
@@ -2085,6 +2186,12 @@ void sip_set_conn_handler(struct sip *sip, sip_conn_fn fn, void *data)
 	sip->conn_data = data;
 }
 
+void sip_set_sctp_handler(struct sip *sip, sip_sctp_fn fn, void *data)
+{
+	sip->sctp_fn = fn;
+	sip->sctp_data = data;
+}
+
 void sip_set_raw_handler(struct sip *sip, sip_raw_fn fn, void *data)
 {
 	sip->raw_fn = fn;
@@ -2116,7 +2223,7 @@ int sip_tcp_open(struct sip *sip, const struct sip_addr *dst, uint32_t src,
 		 uint64_t *conn_id)
 {
 	struct sip_conn *c;
-	int r = conn_connect(sip, dst, src, &c);
+	int r = conn_connect(sip, SIP_TP_TCP, dst, src, &c);
 
 	if (!r) {
 		/* the id first: the handler may be looking for it */
@@ -2145,7 +2252,8 @@ bool sip_tcp_find(struct sip *sip, const struct sip_addr *local,
 	struct sip_conn *c;
 
 	for (c = sip->conns; c; c = c->next)
-		if (!c->dead && !c->connecting && c->peer.addr == peer->addr &&
+		if (!c->dead && !c->connecting && c->tp == SIP_TP_TCP &&
+		    c->peer.addr == peer->addr &&
 		    (!peer->port || c->peer.port == peer->port) &&
 		    (!local || (c->local == local->addr &&
 				c->lport == local->port))) {
@@ -2162,11 +2270,15 @@ void sip_get_stats(const struct sip *sip, struct sip_stats *st)
 
 uint16_t sip_port(const struct sip *sip, enum sip_transport tp)
 {
-	return tp == SIP_TP_TCP ? sip->tcp_port : sip->udp_port;
+	return tp == SIP_TP_TCP ? sip->tcp_port :
+	       tp == SIP_TP_SCTP ? sip->sctp_port : sip->udp_port;
 }
 
-static int bind_sock(struct sip *sip, int type, uint16_t port, uint16_t *bound)
+static int bind_sock(struct sip *sip, int type, int proto, uint16_t port,
+		     uint16_t *bound)
 {
+	const char *name = proto == IPPROTO_SCTP ? "sctp" :
+			   type == SOCK_STREAM ? "tcp" : "udp";
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_port = htons(port),
@@ -2176,9 +2288,17 @@ static int bind_sock(struct sip *sip, int type, uint16_t port, uint16_t *bound)
 	char ip[INET_ADDRSTRLEN];
 	int fd, one = 1, e;
 
-	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0) {
+		e = errno;
+		if (proto == IPPROTO_SCTP && no_sctp(e))
+			slog(sip, LOG_ERR, "cannot listen on SIP sctp: this kernel has no SCTP (%s): load it (modprobe sctp) or drop sctp: from listen in [sip]",
+			     strerror(e));
+		else
+			slog(sip, LOG_ERR, "cannot open a SIP %s socket: %s",
+			     name, strerror(e));
+		return -e;
+	}
 	/* TCP only: UDP would let a second daemon share the port */
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -2188,8 +2308,8 @@ static int bind_sock(struct sip *sip, int type, uint16_t port, uint16_t *bound)
 		e = errno;
 		close(fd);
 		addr_str(sip->cfg.addr, ip);
-		slog(sip, LOG_ERR, "cannot bind SIP %s %s:%u: %s",
-		     type == SOCK_STREAM ? "tcp" : "udp", ip, port, strerror(e));
+		slog(sip, LOG_ERR, "cannot bind SIP %s %s:%u: %s", name, ip,
+		     port, strerror(e));
 		return -e;
 	}
 	*bound = ntohs(sin.sin_port);
@@ -2238,7 +2358,7 @@ int sip_new(sd_event *ev, const struct sip_config *cfg, struct sip **out)
 		return -ENOMEM;
 	sip->ev = sd_event_ref(ev);
 	sip->cfg = *cfg;
-	sip->udp_fd = sip->tcp_fd = -1;
+	sip->udp_fd = sip->tcp_fd = sip->sctp_fd = -1;
 	sip->cfg.identity = sip->cfg.user_agent = NULL;
 	sip->ua = strdup(cfg->user_agent ? cfg->user_agent
 			 : "hmmpd/" HMMP_USER_VERSION);
@@ -2273,14 +2393,27 @@ int sip_new(sd_event *ev, const struct sip_config *cfg, struct sip **out)
 		/* unset, osip2 would trace warnings to stdout */
 		osip_trace_initialize_func(OSIP_INFO1, osip_trace_cb);
 	}
-	r = bind_sock(sip, SOCK_DGRAM, cfg->udp_port, &sip->udp_port);
+	r = bind_sock(sip, SOCK_DGRAM, 0, cfg->udp_port, &sip->udp_port);
 	if (r < 0)
 		goto err;
 	sip->udp_fd = r;
-	r = bind_sock(sip, SOCK_STREAM, cfg->tcp_port, &sip->tcp_port);
+	r = bind_sock(sip, SOCK_STREAM, 0, cfg->tcp_port, &sip->tcp_port);
 	if (r < 0)
 		goto err;
 	sip->tcp_fd = r;
+	if (cfg->sctp) {
+		r = bind_sock(sip, SOCK_STREAM, IPPROTO_SCTP, cfg->sctp_port,
+			      &sip->sctp_port);
+		if (r < 0)
+			goto err;
+		sip->sctp_fd = r;
+		r = sd_event_add_io(ev, &sip->sctp_src, sip->sctp_fd, EPOLLIN,
+				    on_accept_sctp, sip);
+		if (r < 0) {
+			slog(sip, LOG_ERR, "sd-event: %s", strerror(-r));
+			goto err;
+		}
+	}
 	r = sd_event_add_io(ev, &sip->udp_src, sip->udp_fd, EPOLLIN, on_udp, sip);
 	if (r >= 0)
 		r = sd_event_add_io(ev, &sip->tcp_src, sip->tcp_fd, EPOLLIN,
@@ -2341,12 +2474,15 @@ void sip_free(struct sip *sip)
 		osip_release(sip->osip);
 	sd_event_source_disable_unref(sip->udp_src);
 	sd_event_source_disable_unref(sip->tcp_src);
+	sd_event_source_disable_unref(sip->sctp_src);
 	sd_event_source_disable_unref(sip->timer);
 	sd_event_source_disable_unref(sip->defer);
 	if (sip->udp_fd >= 0)
 		close(sip->udp_fd);
 	if (sip->tcp_fd >= 0)
 		close(sip->tcp_fd);
+	if (sip->sctp_fd >= 0)
+		close(sip->sctp_fd);
 	sd_event_unref(sip->ev);
 	free(sip->identity);
 	free(sip->user);

@@ -8,6 +8,15 @@
  *
  * Transports (RFC 3261 section 18), IPv4 only:
  *  - UDP and TCP, both bound to cfg.addr (0: any) on their ports.
+ *  - SCTP (RFC 4168), one-to-one sockets handled as TCP connections are
+ *    (the same framing, reuse, idle close), but only when asked for: a
+ *    URI's ;transport=sctp or the caller's choice, never by size. Each
+ *    SIP message goes as one SCTP message (RFC 4168 section 5). A
+ *    connection is found by the peer's address alone, whatever our
+ *    address on it now is: the association's addresses change under it
+ *    (ADDIP, msctp.h). Listening only with cfg.sctp. On a kernel without
+ *    SCTP the listening socket fails sip_new() and a request over SCTP
+ *    ends in SIP_STATUS_TRANSPORT, both with a log line that says so.
  *  - A request larger than cfg.mtu bytes (default 1300, RFC 3261 18.1.1 for
  *    an unknown path MTU) goes over TCP unless the caller chose a transport;
  *    if that TCP connection is refused or reset, the request is sent again
@@ -71,6 +80,7 @@ enum sip_transport {
 	SIP_TP_AUTO = 0,	/* requests: by size; never seen on input */
 	SIP_TP_UDP,
 	SIP_TP_TCP,
+	SIP_TP_SCTP,		/* RFC 4168: one-to-one, like TCP */
 };
 
 /* An IPv4 endpoint: address in network byte order, port in host order. */
@@ -85,6 +95,8 @@ struct sip_config {
 	uint32_t addr;		/* be32 to bind to; 0: any */
 	uint16_t udp_port;	/* 0: an ephemeral port (tests) */
 	uint16_t tcp_port;	/* 0: an ephemeral port (tests) */
+	bool sctp;		/* listen on SCTP too (sctp_port) */
+	uint16_t sctp_port;	/* 0: an ephemeral port (tests) */
 	const char *identity;	/* our SIP URI: From of requests, user of
 				 * Contact; NULL: sip:hmmpd@<local address> */
 	unsigned int mtu;	/* larger requests go over TCP; 0: default */
@@ -224,6 +236,13 @@ typedef void (*sip_conn_fn)(struct sip *sip, const struct sip_flow *flow,
 			    bool up, void *data);
 void sip_set_conn_handler(struct sip *sip, sip_conn_fn fn, void *data);
 /*
+ * An SCTP association of ours came up (fd: its socket, for the call only)
+ * or went away (fd -1): how the daemon registers it with msctp.c.
+ */
+typedef void (*sip_sctp_fn)(struct sip *sip, const struct sip_flow *flow,
+			    int fd, void *data);
+void sip_set_sctp_handler(struct sip *sip, sip_sctp_fn fn, void *data);
+/*
  * Every framed SIP message, before osip2: returns true when it took it
  * (an edge proxy forwarding statelessly), false to let the UA core have it.
  */
@@ -257,7 +276,7 @@ struct sip_stats {
 	uint64_t tx_retrans;	/* requests retransmitted (timer E) */
 	uint64_t tx_errors;	/* sends that failed */
 	uint64_t stateless;	/* responses sent without a transaction */
-	uint64_t tcp_accepted, tcp_connected, tcp_closed;
+	uint64_t tcp_accepted, tcp_connected, tcp_closed;	/* and SCTP's */
 	uint64_t rx_stun;	/* STUN messages on the SIP ports */
 };
 void sip_get_stats(const struct sip *sip, struct sip_stats *st);
