@@ -24,6 +24,7 @@
 #        access B 203.0.113.0/24  +----+
 #
 # timeout: 200
+# kernels: oldest (the failure paths of mSCTP; 50 hands over on both lines)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154,SC2034 # netns_add NAME assigns $NAME; SRV_BIND is sctp-lib.sh's
 . "$REPO/tests/vm/lib.sh"

@@ -16,6 +16,7 @@
 #        access B 203.0.113.0/24  +----+
 #
 # timeout: 150
+# kernels: newest (auto-ASCONF wildcard sockets; 50 hands over on both lines)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
