@@ -16,6 +16,9 @@
 #   3. COA2 -> COA, COA2 deleted: the same again, the association now
 #      holding none of the addresses it began with; its INFO gets 200.
 #
+# Then cn without ADDIP: the INFO still goes over SCTP and is answered,
+# and m says the association cannot hand over (not registered).
+#
 # One association from start to end: one "connecting" line on m, one
 # "accepted" on cn, and the capture on cn's link shows the SIP messages in
 # SCTP DATA and the ASCONFs.
@@ -198,5 +201,31 @@ case_sip_sctp() {
 	teardown_topology
 }
 
+# cn without ADDIP: the association works, is not handed over, and says so
+case_no_addip() {
+	rm -f "$W"/*.log "$W"/*.log.err "$W/cap.pcap"
+	setup_topology
+	must ip netns exec "$cn" sysctl -qw net.sctp.addip_enable=0 net.sctp.auth_enable=0
+	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.promote_secondaries=1
+	confs
+	start_hmmpd cn "$cn"
+	start_hmmpd m "$m"
+	start_streams "$W/st" 5106 400000
+	wait_stream "$W/st" 200000
+	move_to "$ORIG" "$COA"
+	check "m: INFO to cn answered 200 over SCTP" wait_until 20 log_has m "info: 200 from $CN"
+	check_log "m: INFO went over sctp" m "INFO .* to $CN:5060/sctp"
+	check_log "m: the SIP association cannot hand over, and hmmpd says why" m \
+		"sctp: SIP association to $CN:5060 cannot hand over: the peer does not do ADDIP \(ASCONF with AUTH\); it stays on its present path"
+	check "m: not registered with msctp" eval "! grep -q '(hmmpd-sip) registered' '$W/m.log.err'"
+	capture ip netns exec "$m" hmmpctl sctp show
+	check "hmmpctl sctp show: no SIP association" eval "! echo \"\$OUT\" | grep -q hmmpd-sip"
+	check_streams "$W/st" $(($(cat "$W/st.prog") + 100000))
+	check "m: hmmpd still runs" _hmmp_alive "${HPID[m]}"
+	for h in m cn; do stop_hmmpd "$h"; done
+	teardown_topology
+}
+
 tcase case_load
 tcase case_sip_sctp "hmmpd's SIP over SCTP, handed over through ADDIP"
+tcase case_no_addip "SIP over SCTP to a peer without ADDIP: it works, is not handed over, and hmmpd says why"
