@@ -27,7 +27,7 @@
 #   tcpdump on eA (access side) and eC (core side)
 #
 # timeout: 300
-# kernels: newest (hmmpd is userspace; 41 passed on 6.1 as well)
+# kernels: oldest (hmmpd is userspace; 41 passed on 6.12 as well)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
