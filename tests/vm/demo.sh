@@ -34,8 +34,11 @@ TIMELINE='move: |udhcpc: (lease|.* deconfigured)|net: (address .* added|default 
 
 follow() { # FILE LABEL
 	touch "$1"
-	tail -n +1 -F "$1" 2>/dev/null | grep --line-buffered -E "$TIMELINE" |
-		sed -u -e "s/^\([0-9:.]*\) hmmpd: /\1 /" -e "s/^/  [$2] /" &
+	# $! is tail's: the cleanup kills it and grep and sed see the end of
+	# their input (killing the last of a pipeline left tail running and
+	# the cleanup's wait for the job hung)
+	tail -n +1 -F "$1" 2>/dev/null > >(grep --line-buffered -E "$TIMELINE" |
+		sed -u -e "s/^\([0-9:.]*\) hmmpd: /\1 /" -e "s/^/  [$2] /") &
 	HMMP_PIDS+=("$!")
 }
 
