@@ -17,9 +17,8 @@
 #        access B 203.0.113.0/24  +----+
 # shellcheck disable=SC2034,SC2154
 
-ORIG=192.0.2.10
-COA=203.0.113.10
-CN=198.51.100.10
+# shellcheck source=topo-move.sh
+. "$REPO/tests/vm/topo-move.sh"
 SCTP_PORT=5900
 SW=/tmp/sctp.$$
 mkdir -p "$SW"
@@ -28,42 +27,10 @@ cleanup_push rm -rf "$SW"
 # sctp_topology [ADDIP]: the namespaces; ADDIP 0 leaves ADDIP off on cn.
 sctp_topology() {
 	local addip=${1:-1}
-	netns_add m
-	netns_add r1
-	netns_add r2
-	netns_add sw
-	netns_add cn
-	veth_pair "$m" m1 "$r1" a1
-	veth_pair "$m" m2 "$r2" a2
-	veth_pair "$r1" c1 "$sw" s1
-	veth_pair "$r2" c2 "$sw" s2
-	veth_pair "$cn" e0 "$sw" s3
-	must ip -n "$sw" link add br0 type bridge
-	must ip -n "$sw" link set br0 up
-	for i in s1 s2 s3; do must ip -n "$sw" link set "$i" master br0; done
-	addr_add "$m" m1 $ORIG/24
-	addr_add "$r1" a1 192.0.2.1/24
-	addr_add "$r2" a2 203.0.113.1/24
-	addr_add "$r1" c1 198.51.100.1/24
-	addr_add "$r2" c2 198.51.100.2/24
-	addr_add "$cn" e0 $CN/24
-	must ip -n "$m" route add default via 192.0.2.1
-	must ip -n "$r1" route add 203.0.113.0/24 via 198.51.100.2
-	must ip -n "$r2" route add 192.0.2.0/24 via 198.51.100.1
-	must ip -n "$cn" route add 192.0.2.0/24 via 198.51.100.1
-	must ip -n "$cn" route add 203.0.113.0/24 via 198.51.100.2
-	for r in "$r1" "$r2"; do
-		must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-	done
+	move_network
 	must modprobe sctp
 	must ip netns exec "$cn" sysctl -qw net.sctp.addip_enable="$addip" \
 		net.sctp.auth_enable="$addip"
-	must ip netns exec "$m" ping -c 1 -W 5 $CN
-}
-
-sctp_teardown() {
-	local ns
-	for ns in "$m" "$r1" "$r2" "$sw" "$cn"; do netns_del "$ns"; done
 }
 
 # sctp_conf RULE [KEY=VALUE...]: $SW/m.conf, hmmpd on the mobile

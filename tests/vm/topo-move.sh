@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The move topology shared by 20-move.sh, the datapath scenarios and the
-# demo. Source it after lib.sh.
+# The move topology shared by 20-move.sh, the datapath scenarios, the
+# demo and the mSCTP scenarios (sctp-lib.sh). Source it after lib.sh.
 #
 #        access A 192.0.2.0/24                 core 198.51.100.0/24
 #   +---+ m1 .10 ---------- a1 .1 +----+ c1 .1 ----+
@@ -22,7 +22,9 @@ ORIG=192.0.2.10
 COA=203.0.113.10
 CN=198.51.100.10
 
-setup_topology() {
+# move_network: the namespaces, links, addresses and routes of the
+# picture, m on access A and reaching cn; no hmmp.ko setting.
+move_network() {
 	netns_add m
 	netns_add r1
 	netns_add r2
@@ -51,6 +53,11 @@ setup_topology() {
 		must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
 	done
 	must ip netns exec "$m" ping -c 1 -W 5 $CN
+}
+
+# setup_topology: move_network, and each host's hmmp.ko roles.
+setup_topology() {
+	move_network
 	check "roles: m mobile" in_ns "$m" hmmpctl config set roles mobile
 	check "roles: cn correspondent" in_ns "$cn" hmmpctl config set roles correspondent
 	check "roles: r1 router" in_ns "$r1" hmmpctl config set roles router

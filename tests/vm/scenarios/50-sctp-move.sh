@@ -119,7 +119,7 @@ move_case() {
 	run kill -TERM "$HPID"
 	proc_wait 10 "$HPID"
 	check_eq "hmmpd exits 0" 0 "$RC"
-	sctp_teardown
+	teardown_topology
 }
 
 case_rule_ack() { move_case ack; }

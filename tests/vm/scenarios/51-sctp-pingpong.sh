@@ -83,7 +83,7 @@ case_pingpong() {
 	run kill -TERM "$HPID"
 	proc_wait 10 "$HPID"
 	check_eq "hmmpd exits 0" 0 "$RC"
-	sctp_teardown
+	teardown_topology
 }
 
 tcase case_pingpong "rule (a) with damping against ping-pong"

@@ -56,7 +56,7 @@ case_no_addip() {
 	run kill -TERM "$HPID"
 	proc_wait 10 "$HPID"
 	check_eq "hmmpd exits 0" 0 "$RC"
-	sctp_teardown
+	teardown_topology
 }
 
 # kamailio as the registrar, in r1 at 198.51.100.1:5070
@@ -150,7 +150,7 @@ case_both_move() {
 		run kill -TERM "$p"
 		proc_wait 10 "$p"
 	done
-	sctp_teardown
+	teardown_topology
 }
 
 tcase case_no_addip "ADDIP off on the peer: a clear error, the old path kept"

@@ -64,7 +64,7 @@ case_wildcard() {
 	run kill -TERM "$HPID"
 	proc_wait 10 "$HPID"
 	check_eq "hmmpd exits 0" 0 "$RC"
-	sctp_teardown
+	teardown_topology
 }
 
 tcase case_wildcard "a wildcard socket with automatic ASCONF: hmmpd sets the primary only"

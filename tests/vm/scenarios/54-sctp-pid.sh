@@ -50,7 +50,7 @@ case_pid() {
 	run kill -TERM "$HPID"
 	proc_wait 10 "$HPID"
 	check_eq "hmmpd exits 0" 0 "$RC"
-	sctp_teardown
+	teardown_topology
 }
 
 tcase case_pid "hmmpctl sctp register pid: the wrapper for applications that do not register"
