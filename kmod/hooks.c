@@ -73,12 +73,10 @@ struct hmmp_tun_addrs {
 	__be32 daddr;
 };
 
-#define HMMP_KIND_BIT(kind)	BIT(kind)
-
 /*
  * The binding whose tunnel a packet went through, for the kinds in @kinds
- * (HMMP_KIND_BIT()), whether this host sent the packet (@sent) or
- * received it. A binding keys on the mobile's original address and its
+ * (a mask of BIT(HMMP_BIND_*)), whether this host sent the packet (@sent)
+ * or received it. A binding keys on the mobile's original address and its
  * correspondent, and its care-of address is the tunnel's end on the
  * mobile's side, so what matters is which way the packet went: toward the
  * mobile when a correspondent or a router sent it or a mobile received
@@ -96,7 +94,7 @@ hmmp_tunnel_binding(struct hmmp_net *hn, u32 kinds,
 	u8 kind;
 
 	for (kind = HMMP_BIND_CORRESPONDENT; kind <= HMMP_BIND_ROUTER; kind++) {
-		if (!(kinds & HMMP_KIND_BIT(kind)))
+		if (!(kinds & BIT(kind)))
 			continue;
 		to_mobile = (kind == HMMP_BIND_MOBILE) != sent;
 		orig = to_mobile ? a->daddr : a->saddr;
@@ -172,9 +170,8 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 			a.saddr = mh->saddr;
 		}
 	}
-	b = hmmp_tunnel_binding(hn, HMMP_KIND_BIT(HMMP_BIND_CORRESPONDENT) |
-				    HMMP_KIND_BIT(HMMP_BIND_MOBILE) |
-				    HMMP_KIND_BIT(HMMP_BIND_ROUTER),
+	b = hmmp_tunnel_binding(hn, BIT(HMMP_BIND_CORRESPONDENT) |
+				BIT(HMMP_BIND_MOBILE) | BIT(HMMP_BIND_ROUTER),
 				&a, true);
 	if (!b)
 		return;
@@ -468,9 +465,9 @@ static unsigned int hmmp_pre_routing(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	roles = READ_ONCE(hn->roles);
 	if (roles & HMMP_ROLE_CORRESPONDENT)
-		kinds |= HMMP_KIND_BIT(HMMP_BIND_CORRESPONDENT);
+		kinds |= BIT(HMMP_BIND_CORRESPONDENT);
 	if (roles & HMMP_ROLE_MOBILE)
-		kinds |= HMMP_KIND_BIT(HMMP_BIND_MOBILE);
+		kinds |= BIT(HMMP_BIND_MOBILE);
 	if (!kinds || !hmmp_for_us(state->net, skb))
 		return NF_ACCEPT;
 	if (ip_is_fragment(ip_hdr(skb)) && hmmp_defrag(state->net, skb))
