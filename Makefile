@@ -34,11 +34,16 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
 	  -I$(TOP)/include -I$(TOP)/userspace/lib $(PKG_CFLAGS)
+# Every object writes its header dependencies beside it (build/obj/**.d):
+# a changed header rebuilds exactly what includes it.
+DEPFLAGS = -MMD -MP
 LDLIBS += $(PKG_LIBS)
 
 LIB_SRC := $(wildcard userspace/lib/*.c)
 CTL_SRC := $(wildcard userspace/hmmpctl/*.c)
-D_SRC := $(wildcard userspace/hmmpd/*.c)
+# hmmpd's layers are folders (docs/architecture.md); its files include
+# one another as "layer/file.h" from userspace/hmmpd.
+D_SRC := $(shell find userspace/hmmpd -name '*.c' | LC_ALL=C sort)
 obj = $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 CTL_OBJ := $(call obj,$(CTL_SRC))
@@ -76,10 +81,12 @@ $(BUILD)/lib/libhmmp-sctp.a: $(BUILD)/obj/lib/hmmp_sctp.o
 	@echo "  AR      $@"
 	@rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/obj/%.o: userspace/%.c $(wildcard userspace/*/*.h) include/uapi/linux/hmmp.h
+D_CFLAGS = -I$(TOP)/userspace/hmmpd
+
+$(BUILD)/obj/%.o: userspace/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) $(if $(filter userspace/hmmpd/%,$<),$(D_CFLAGS)) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/bin/hmmpctl: $(CTL_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -100,10 +107,10 @@ $(BUILD)/bin/hmmp-sctp-peer: tests/vm/sctp-peer.c $(BUILD)/obj/lib/hmmp_sctp.o u
 # Unit tests link the library and every hmmpctl and hmmpd object but their
 # main(). They may include the helpers in tests/unit/*.h (not linked).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(filter-out %/main.o,$(CTL_OBJ)) \
-		$(filter-out %/main.o,$(D_OBJ)) $(wildcard tests/unit/*.h)
+		$(filter-out %/main.o,$(D_OBJ))
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -I$(TOP)/userspace/hmmpctl -I$(TOP)/userspace/hmmpd \
+	@$(CC) $(CFLAGS) -I$(TOP)/userspace/hmmpctl $(D_CFLAGS) -MMD -MP -MF $@.d -MT $@ \
 		-o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
 unit-tests: deps
@@ -159,3 +166,5 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "auth.h"
+#include "sip/auth.h"
 #include "util.h"
 
 static const uint8_t key[32] = "0123456789abcdef0123456789abcdef";

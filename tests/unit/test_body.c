@@ -13,7 +13,7 @@
 
 #include <uapi/linux/hmmp.h>
 
-#include "body.h"
+#include "sip/body.h"
 #include "util.h"
 
 static const struct hmmpd_body_defaults defs = {

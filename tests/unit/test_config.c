@@ -17,7 +17,7 @@
 
 #include <uapi/linux/hmmp.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "util.h"
 
 static uint32_t A(const char *s)

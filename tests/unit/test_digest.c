@@ -15,7 +15,7 @@
 
 #include <openssl/evp.h>
 
-#include "digest.h"
+#include "sip/digest.h"
 #include "util.h"
 
 /* RFC 7616 section 3.9.1 */

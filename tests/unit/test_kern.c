@@ -19,7 +19,7 @@
 
 #include "fake_kernel.h"
 #include "fake_module.h"
-#include "kern.h"
+#include "core/kern.h"
 #include "util.h"
 
 static int setup(void **state)

@@ -25,11 +25,11 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "daemon.h"
+#include "core/config.h"
+#include "core/daemon.h"
 #include "hmmp_sctp.h"
-#include "log.h"
-#include "msctp.h"
+#include "core/log.h"
+#include "features/msctp/msctp.h"
 #include "util.h"
 
 static uint32_t A(const char *s)

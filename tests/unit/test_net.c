@@ -15,7 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/socket.h>
 
-#include "net.h"
+#include "core/net.h"
 #include "util.h"
 
 static uint32_t A(const char *s)

@@ -23,11 +23,11 @@
 
 #include <cmocka.h>
 
-#include "edge.h"
-#include "obd.h"
-#include "outbound.h"
-#include "sip.h"
-#include "stun.h"
+#include "features/outbound/edge.h"
+#include "features/outbound/obd.h"
+#include "stun/outbound.h"
+#include "sip/sip.h"
+#include "stun/stun.h"
 
 #define LO htonl(INADDR_LOOPBACK)
 

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "outbound.h"
-#include "stun.h"
+#include "stun/outbound.h"
+#include "stun/stun.h"
 
 #define MAX_SENT 128
 

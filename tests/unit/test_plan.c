@@ -14,7 +14,7 @@
 
 #include <uapi/linux/hmmp.h>
 
-#include "plan.h"
+#include "core/plan.h"
 #include "util.h"
 
 static uint32_t A(const char *s)

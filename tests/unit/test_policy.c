@@ -17,9 +17,9 @@
 
 #include <uapi/linux/hmmp.h>
 
-#include "config.h"
-#include "kern.h"
-#include "policy.h"
+#include "core/config.h"
+#include "core/kern.h"
+#include "core/policy.h"
 #include "util.h"
 
 static uint32_t A(const char *s)

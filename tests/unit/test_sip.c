@@ -28,7 +28,7 @@
 
 #include <osip2/osip.h>
 
-#include "sip.h"
+#include "sip/sip.h"
 #include "util.h"
 
 #define LO	htonl(INADDR_LOOPBACK)

@@ -33,15 +33,15 @@
 
 #include <netlink/socket.h>
 
-#include "auth.h"
-#include "body.h"
-#include "daemon.h"
+#include "sip/auth.h"
+#include "sip/body.h"
+#include "core/daemon.h"
 #include "fake_kernel.h"
 #include "fake_module.h"
-#include "kern.h"
-#include "log.h"
-#include "net.h"
-#include "sip.h"
+#include "core/kern.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "sip/sip.h"
 #include "util.h"
 
 #define ORIG	"192.0.2.10"

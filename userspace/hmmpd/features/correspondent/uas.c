@@ -18,13 +18,13 @@
 
 #include <uapi/linux/hmmp.h>
 
-#include "auth.h"
-#include "body.h"
-#include "daemon.h"
-#include "kern.h"
-#include "log.h"
-#include "net.h"
-#include "policy.h"
+#include "sip/auth.h"
+#include "sip/body.h"
+#include "core/daemon.h"
+#include "core/kern.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "core/policy.h"
 #include "util.h"
 
 #define HDR_ALLOW	"Allow: INFO, OPTIONS"

@@ -18,11 +18,11 @@
 
 #include <systemd/sd-event.h>
 
-#include "auth.h"
+#include "sip/auth.h"
 #include "config.h"
-#include "digest.h"
+#include "sip/digest.h"
 #include "nl.h"
-#include "sip.h"
+#include "sip/sip.h"
 
 #define HMMPD_NONCE_KEY_LEN	32
 

@@ -44,13 +44,13 @@
 
 #include <linux/sctp.h>
 
-#include "auth.h"
-#include "daemon.h"
+#include "sip/auth.h"
+#include "core/daemon.h"
 #include "hmmp_sctp.h"
-#include "log.h"
+#include "core/log.h"
 #include "msctp.h"
-#include "net.h"
-#include "sip.h"
+#include "core/net.h"
+#include "sip/sip.h"
 #include "util.h"
 
 #ifndef SOL_SCTP

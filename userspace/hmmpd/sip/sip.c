@@ -42,7 +42,7 @@
 #include <osip2/osip.h>
 
 #include "sip.h"
-#include "stun.h"
+#include "stun/stun.h"
 #include "util.h"
 
 #ifndef SOL_SCTP

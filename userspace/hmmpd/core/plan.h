@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "body.h"
+#include "sip/body.h"
 #include "objects.h"
 
 struct hmmpd_plan_in {

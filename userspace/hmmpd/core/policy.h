@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "body.h"
+#include "sip/body.h"
 #include "config.h"
 #include "net.h"
 #include "objects.h"

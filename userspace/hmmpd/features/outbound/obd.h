@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "outbound.h"
-#include "sip.h"
+#include "stun/outbound.h"
+#include "sip/sip.h"
 
 #define HMMPD_OB_URI_MAX	192
 #define HMMPD_OB_INSTANCE_MAX	64

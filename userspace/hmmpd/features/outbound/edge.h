@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "outbound.h"
-#include "sip.h"
+#include "stun/outbound.h"
+#include "sip/sip.h"
 
 struct hmmpd_edge_cfg {
 	struct sip_addr self;		/* our address, UDP port */

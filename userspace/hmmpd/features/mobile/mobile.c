@@ -42,16 +42,16 @@
 #include <netlink/socket.h>
 #include <uapi/linux/hmmp.h>
 
-#include "auth.h"
-#include "body.h"
-#include "daemon.h"
-#include "kern.h"
-#include "log.h"
-#include "msctp.h"
-#include "net.h"
-#include "obd.h"
-#include "plan.h"
-#include "sip.h"
+#include "sip/auth.h"
+#include "sip/body.h"
+#include "core/daemon.h"
+#include "core/kern.h"
+#include "core/log.h"
+#include "features/msctp/msctp.h"
+#include "core/net.h"
+#include "features/outbound/obd.h"
+#include "core/plan.h"
+#include "sip/sip.h"
 #include "util.h"
 
 #define RETRY_MIN_MS		1000

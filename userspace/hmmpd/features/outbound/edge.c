@@ -17,7 +17,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "edge.h"
-#include "log.h"
+#include "core/log.h"
 
 struct waiting {
 	struct waiting *next;

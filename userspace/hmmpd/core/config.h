@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "digest.h"
-#include "obd.h"
-#include "msctp.h"
+#include "sip/digest.h"
+#include "features/outbound/obd.h"
+#include "features/msctp/msctp.h"
 
 #define HMMPD_CONF_PATH		"/etc/hmmp/hmmpd.conf"
 #define HMMPD_CONF_MAX_LINE	199	/* inih's line buffer, less the NUL */

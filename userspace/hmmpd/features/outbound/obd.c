@@ -16,9 +16,9 @@
 
 #include <openssl/evp.h>
 
-#include "daemon.h"
+#include "core/daemon.h"
 #include "edge.h"
-#include "log.h"
+#include "core/log.h"
 #include "obd.h"
 #include "objects.h"
 #include "util.h"
