@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: userspace/hmmpctl/cli.c, argv -> request, and its errors. */
+/*
+ * Unit tests: userspace/hmmpctl/cli.c and each object's parse function,
+ * argv -> request, and its errors.
+ */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,6 +107,11 @@ static void test_objects(void **state)
 		"co", "con", "conns", "bind", "stat", "ver", "mon", "hand",
 		"Conn", "CONFIG", "help2",
 	};
+	/* the order of the help */
+	static const char *const order[] = {
+		"conn", "handoff", "binding", "config", "stats", "monitor",
+		"sctp", "version", "help",
+	};
 	struct hmmpctl_req req;
 	char line[64], msg[128];
 	size_t i, j;
@@ -117,15 +125,17 @@ static void test_objects(void **state)
 	}
 	/* the table: every object complete, names unique */
 	assert_int_equal(hmmpctl_nobjects, 9);
+	assert_int_equal(hmmpctl_nobjects, HMMP_ARRAY_SIZE(order));
 	for (i = 0; i < hmmpctl_nobjects; i++) {
-		const struct hmmpctl_object *o = &hmmpctl_objects[i];
+		const struct hmmpctl_object *o = hmmpctl_objects[i];
 
+		assert_string_equal(o->name, order[i]);
 		assert_non_null(o->parse);
 		assert_non_null(o->usage);
 		assert_non_null(o->help);
 		assert_true(strncmp(o->usage, "hmmpctl ", 8) == 0);
 		for (j = 0; j < i; j++)
-			assert_string_not_equal(o->name, hmmpctl_objects[j].name);
+			assert_string_not_equal(o->name, hmmpctl_objects[j]->name);
 		/* an error inside an object keeps the object for its usage */
 		if (o->run) {
 			snprintf(line, sizeof(line), "%s bogus-word", o->name);
@@ -453,12 +463,12 @@ static void test_usage(void **state)
 	assert_non_null(strstr(all, "Usage: hmmpctl [OPTIONS] OBJECT"));
 	for (i = 0; i < hmmpctl_nobjects; i++) {
 		snprintf(needle, sizeof(needle), "\n%-8s %s\n",
-			 hmmpctl_objects[i].name, hmmpctl_objects[i].help);
+			 hmmpctl_objects[i]->name, hmmpctl_objects[i]->help);
 		assert_non_null(strstr(all, needle));
-		assert_non_null(strstr(all, hmmpctl_objects[i].usage));
+		assert_non_null(strstr(all, hmmpctl_objects[i]->usage));
 	}
 	free(all);
-	one = usage_of(&hmmpctl_objects[0]);
+	one = usage_of(hmmpctl_objects[0]);
 	assert_string_equal(one,
 			    "Usage: hmmpctl [-j] conn [show] [addr ADDR] [state STATE]\n");
 	free(one);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpctl/cmd.c, every command run end to end (parse,
- * request, reply, output) against the fake kernel of fake_kernel.h. The
+ * Unit tests: the run functions of userspace/hmmpctl's objects and their
+ * helpers (cmd.c), every command run end to end (parse, request, reply,
+ * output) against the fake kernel of fake_kernel.h. The
  * output contract of hmmpctl(8) is checked here with exact strings.
  */
 #include <arpa/inet.h>

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hmmpctl: inspect and drive hmmp.ko over generic netlink.
- * Parsing is in cli.c, the commands in cmd.c; this only wires them up.
+ * The table of objects and the parsing are in cli.c, each object in its
+ * own file (conn.c, binding.c, ...); this only wires them up: parse,
+ * then run, and -V and the help, which need no kernel.
  *
  * Exit codes: 0 ok, 1 usage error, 2 module not loaded, 3 permission
  * denied, 4 other kernel error.

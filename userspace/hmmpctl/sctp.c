@@ -16,7 +16,6 @@
  * long as the process, not as long as hmmpctl.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,20 +29,7 @@
 #include "hmmp_sctp.h"
 #include "print.h"
 
-static int usage(struct hmmpctl_req *req, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int usage(struct hmmpctl_req *req, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(req->err, sizeof(req->err), fmt, ap);
-	va_end(ap);
-	return HMMP_EXIT_USAGE;
-}
-
-int hmmpctl_parse_sctp(struct hmmpctl_req *req, int argc, char **argv)
+static int sctp_parse(struct hmmpctl_req *req, int argc, char **argv)
 {
 	char *line = req->sctp.line;
 	size_t size = sizeof(req->sctp.line);
@@ -52,34 +38,36 @@ int hmmpctl_parse_sctp(struct hmmpctl_req *req, int argc, char **argv)
 	req->verb = HMMPCTL_SHOW;
 	if (argc == 0 || !strcmp(argv[0], "show")) {
 		if (argc > 1)
-			return usage(req, "sctp: unexpected argument '%s'", argv[1]);
+			return hmmpctl_usage_err(req, "sctp: unexpected argument '%s'", argv[1]);
 		snprintf(line, size, "show");
 		return 0;
 	}
 	req->verb = HMMPCTL_SET;
 	if (!strcmp(argv[0], "primary")) {
 		if (argc < 2)
-			return usage(req, "sctp primary: an address is needed");
+			return hmmpctl_usage_err(req, "sctp primary: an address is needed");
 		if (hmmp_addr_parse(argv[1], &a))
-			return usage(req, "sctp primary: bad address '%s'", argv[1]);
+			return hmmpctl_usage_err(req, "sctp primary: bad address '%s'", argv[1]);
 		if (argc == 2) {
 			snprintf(line, size, "primary addr=%s", argv[1]);
 			return 0;
 		}
 		if (argc != 4 || strcmp(argv[2], "id"))
-			return usage(req, "sctp primary: unexpected argument '%s'", argv[2]);
+			return hmmpctl_usage_err(req,
+						 "sctp primary: unexpected argument '%s'", argv[2]);
 		if (hmmp_u32_parse(argv[3], 1, UINT32_MAX, &u))
-			return usage(req, "sctp primary: bad id '%s'", argv[3]);
+			return hmmpctl_usage_err(req, "sctp primary: bad id '%s'", argv[3]);
 		snprintf(line, size, "primary addr=%s id=%u", argv[1], u);
 		return 0;
 	}
 	if (!strcmp(argv[0], "link")) {
 		if (argc != 4 || strcmp(argv[2], "quality"))
-			return usage(req, "sctp link: DEV quality N");
+			return hmmpctl_usage_err(req, "sctp link: DEV quality N");
 		if (!argv[1][0] || strlen(argv[1]) >= 16 || strpbrk(argv[1], " =\n"))
-			return usage(req, "sctp link: bad device name '%s'", argv[1]);
+			return hmmpctl_usage_err(req, "sctp link: bad device name '%s'", argv[1]);
 		if (hmmp_u32_parse(argv[3], 0, 100, &u))
-			return usage(req, "sctp link: quality 0 to 100, not '%s'", argv[3]);
+			return hmmpctl_usage_err(req,
+						 "sctp link: quality 0 to 100, not '%s'", argv[3]);
 		snprintf(line, size, "link dev=%s quality=%u", argv[1], u);
 		return 0;
 	}
@@ -89,11 +77,12 @@ int hmmpctl_parse_sctp(struct hmmpctl_req *req, int argc, char **argv)
 
 		if (argc < 3 || strcmp(argv[1], "pid") ||
 		    hmmp_u32_parse(argv[2], 1, 4194304, &u))
-			return usage(req, "sctp register: pid PID needed");
+			return hmmpctl_usage_err(req, "sctp register: pid PID needed");
 		req->sctp.pid = (int)u;
 		for (i = 3; i < argc; i += 2) {
 			if (i + 1 >= argc)
-				return usage(req, "sctp register: %s needs a value", argv[i]);
+				return hmmpctl_usage_err(req,
+							 "sctp register: %s needs a value", argv[i]);
 			if (!strcmp(argv[i], "rule") && strlen(argv[i + 1]) < 10 &&
 			    !strpbrk(argv[i + 1], " =\n"))
 				snprintf(rule, sizeof(rule), " rule=%.9s", argv[i + 1]);
@@ -101,12 +90,14 @@ int hmmpctl_parse_sctp(struct hmmpctl_req *req, int argc, char **argv)
 				 !strpbrk(argv[i + 1], " =\n"))
 				snprintf(name, sizeof(name), " name=%.31s", argv[i + 1]);
 			else
-				return usage(req, "sctp register: unexpected '%s'", argv[i]);
+				return hmmpctl_usage_err(req,
+							 "sctp register: unexpected '%s'", argv[i]);
 		}
 		snprintf(line, size, "register%s%s", rule, name);
 		return 0;
 	}
-	return usage(req, "sctp: unknown verb '%s' (show, primary, link, register)", argv[0]);
+	return hmmpctl_usage_err(req,
+				 "sctp: unknown verb '%s' (show, primary, link, register)", argv[0]);
 }
 
 /* "key=value" words -> one printed line (an object in JSON). */
@@ -216,7 +207,7 @@ static int run_register_pid(const struct hmmpctl_req *req, struct hmmpctl_ctx *c
 	return ret;
 }
 
-int hmmpctl_run_sctp(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx)
+static int sctp_run(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx)
 {
 	char *buf = malloc(HMMP_CTL_MAX);
 	char *msg = ctx->nl->msg, *save = NULL, *l;
@@ -266,3 +257,15 @@ int hmmpctl_run_sctp(const struct hmmpctl_req *req, struct hmmpctl_ctx *ctx)
 	}
 	return HMMP_EXIT_OK;
 }
+
+/* No build: hmmp.ko is not asked. */
+const struct hmmpctl_object hmmpctl_obj_sctp = {
+	.name = "sctp",
+	.parse = sctp_parse,
+	.run = sctp_run,
+	.usage = "hmmpctl [-j] sctp [show]\n"
+		 "hmmpctl sctp primary ADDR [id ID]\n"
+		 "hmmpctl sctp link DEV quality N\n"
+		 "hmmpctl sctp register pid PID [rule RULE] [name NAME]\n",
+	.help = "SCTP associations hmmpd hands over (asks hmmpd)",
+};
