@@ -127,6 +127,7 @@ static void test_conf_file(void **state)
 	static const char dup[] = "[sctp]\nenable = yes\n\n[sctp]\nenable = no\n";
 	static const char bad[] = "[sctp]\nenable = yes\nrule = z\n";
 	struct hmmpd_conf *c = malloc(sizeof(*c));
+	const struct hmmpd_sctp_conf *sc;
 	char err[HMMPD_CONF_ERR_MAX];
 	FILE *f;
 
@@ -135,16 +136,18 @@ static void test_conf_file(void **state)
 	f = fmemopen((void *)good, sizeof(good) - 1, "r");
 	assert_int_equal(hmmpd_conf_load_file(c, f, "T", err, sizeof(err)), 0);
 	fclose(f);
-	assert_true(c->sctp.enable);
-	assert_int_equal(c->sctp.rule, HMMPD_SCTP_UPPER);
-	assert_int_equal(c->sctp.damping_ms, 500);
+	sc = hmmpd_conf_feature(c, &hmmpd_feature_msctp);
+	assert_non_null(sc);
+	assert_true(sc->enable);
+	assert_int_equal(sc->rule, HMMPD_SCTP_UPPER);
+	assert_int_equal(sc->damping_ms, 500);
 
 	f = fmemopen((void *)dup, sizeof(dup) - 1, "r");
 	assert_int_equal(hmmpd_conf_load_file(c, f, "T", err, sizeof(err)), -EINVAL);
 	fclose(f);
 	assert_string_equal(err, "T:5: enable given twice (first on line 2)");
 	/* the failed load left c as it was */
-	assert_int_equal(c->sctp.rule, HMMPD_SCTP_UPPER);
+	assert_int_equal(sc->rule, HMMPD_SCTP_UPPER);
 
 	f = fmemopen((void *)bad, sizeof(bad) - 1, "r");
 	assert_int_equal(hmmpd_conf_load_file(c, f, "T", err, sizeof(err)), -EINVAL);
@@ -604,6 +607,7 @@ static void test_ctl_connect(void **state)
 
 struct fixture {
 	struct hmmpd d;
+	struct hmmpd_msctp *ms;
 	struct hmmpd_conf conf;
 	char name[64];
 };
@@ -611,17 +615,20 @@ struct fixture {
 static int setup_daemon(void **state)
 {
 	struct fixture *F = calloc(1, sizeof(*F));
+	struct hmmpd_sctp_conf *sc;
 
 	assert_non_null(F);
 	hmmpd_conf_defaults(&F->conf);
-	F->conf.sctp.enable = true;
+	sc = hmmpd_conf_feature(&F->conf, &hmmpd_feature_msctp);
+	assert_non_null(sc);
+	sc->enable = true;
 	snprintf(F->name, sizeof(F->name), "@hmmp-test-%d", (int)getpid());
-	snprintf(F->conf.sctp.socket, sizeof(F->conf.sctp.socket), "%s", F->name);
+	snprintf(sc->socket, sizeof(sc->socket), "%s", F->name);
 	F->d.conf = &F->conf;
 	assert_int_equal(sd_event_new(&F->d.ev), 0);
 	hmmpd_log_set_level(getenv("HMMP_TEST_LOG") ? LOG_DEBUG : LOG_EMERG);
-	assert_int_equal(hmmpd_msctp_start(&F->d), 0);
-	assert_non_null(F->d.msctp);
+	assert_int_equal(hmmpd_msctp_start(&F->d, &F->ms), 0);
+	assert_non_null(F->ms);
 	*state = F;
 	return 0;
 }
@@ -630,8 +637,7 @@ static int teardown_daemon(void **state)
 {
 	struct fixture *F = *state;
 
-	hmmpd_msctp_stop(&F->d);
-	assert_null(F->d.msctp);
+	hmmpd_msctp_stop(&F->d, F->ms);
 	sd_event_unref(F->d.ev);
 	free(F);
 	return 0;

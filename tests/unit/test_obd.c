@@ -25,6 +25,7 @@
 
 #include "features/outbound/edge.h"
 #include "features/outbound/obd.h"
+#include "sip/uri.h"
 #include "stun/outbound.h"
 #include "sip/sip.h"
 #include "stun/stun.h"
@@ -118,22 +119,22 @@ static void test_uri(void **state)
 	bool tcp = true;
 
 	(void)state;
-	assert_int_equal(hmmpd_ob_uri_addr("sip:192.0.2.1", &a, &tcp), 0);
+	assert_int_equal(sip_uri_addr("sip:192.0.2.1", &a, &tcp), 0);
 	assert_int_equal(a.addr, inet_addr("192.0.2.1"));
 	assert_int_equal(a.port, 5060);
 	assert_false(tcp);
-	assert_int_equal(hmmpd_ob_uri_addr("sip:bob@192.0.2.9:5080;transport=tcp",
+	assert_int_equal(sip_uri_addr("sip:bob@192.0.2.9:5080;transport=tcp",
 					   &a, &tcp), 0);
 	assert_int_equal(a.addr, inet_addr("192.0.2.9"));
 	assert_int_equal(a.port, 5080);
 	assert_true(tcp);
-	assert_int_equal(hmmpd_ob_uri_addr("SIP:192.0.2.1:7;lr", &a, NULL), 0);
+	assert_int_equal(sip_uri_addr("SIP:192.0.2.1:7;lr", &a, NULL), 0);
 	assert_int_equal(a.port, 7);
-	assert_int_equal(hmmpd_ob_uri_addr("sips:192.0.2.1", &a, NULL), -1);
-	assert_int_equal(hmmpd_ob_uri_addr("sip:", &a, NULL), -1);
-	assert_int_equal(hmmpd_ob_uri_addr("sip:192.0.2.1:x", &a, NULL), -1);
-	assert_int_equal(hmmpd_ob_uri_addr("sip:192.0.2.1:5060x", &a, NULL), -1);
-	assert_int_equal(hmmpd_ob_uri_addr("sip:host.example", &a, NULL), -1);
+	assert_int_equal(sip_uri_addr("sips:192.0.2.1", &a, NULL), -1);
+	assert_int_equal(sip_uri_addr("sip:", &a, NULL), -1);
+	assert_int_equal(sip_uri_addr("sip:192.0.2.1:x", &a, NULL), -1);
+	assert_int_equal(sip_uri_addr("sip:192.0.2.1:5060x", &a, NULL), -1);
+	assert_int_equal(sip_uri_addr("sip:host.example", &a, NULL), -1);
 }
 
 static void test_hex(void **state)

@@ -33,16 +33,28 @@
 
 #include <netlink/socket.h>
 
-#include "sip/auth.h"
-#include "sip/body.h"
 #include "core/daemon.h"
-#include "fake_kernel.h"
-#include "fake_module.h"
+#include "core/feature.h"
 #include "core/kern.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "fake_kernel.h"
+#include "fake_module.h"
+#include "features/correspondent/correspondent.h"
+#include "sip/auth.h"
+#include "sip/body.h"
 #include "sip/sip.h"
+#include "sip/uri.h"
 #include "util.h"
+
+/* The core's dispatch, as core/daemon.c does it, for this one feature. */
+static void uas_request(struct sip *sip, const osip_message_t *req,
+			const struct sip_addr *src, enum sip_transport tp,
+			void *data)
+{
+	(void)sip;
+	assert_true(hmmpd_feature_correspondent.sip_request(data, NULL, req, src, tp));
+}
 
 #define ORIG	"192.0.2.10"
 #define ORIG2	"192.0.2.11"
@@ -159,7 +171,7 @@ static int setup(void **state)
 	f->d.rt = hmmpd_net_open();
 	assert_non_null(f->d.rt);
 	assert_int_equal(sip_new(f->ev, &cfg, &f->d.sip), 0);
-	sip_set_request_handler(f->d.sip, hmmpd_uas_request, &f->d);
+	sip_set_request_handler(f->d.sip, uas_request, &f->d);
 	assert_int_equal(sip_new(f->ev, &cfg, &f->client), 0);
 	*state = f;
 	return 0;
@@ -463,15 +475,20 @@ static osip_message_t *with_vias(const char *vias)
 	return m;
 }
 
+/* The [outbound] edge the Outbound feature would publish; "": none. */
+static char edge_uri[64];
+
 static int origin_of(const struct hmmpd_conf *c, const char *vias,
 		     const char *src, uint16_t port, uint32_t *o)
 {
 	osip_message_t *m = with_vias(vias);
-	struct sip_addr a = { .port = port };
+	struct sip_addr a = { .port = port }, edge;
 	int r;
 
 	assert_int_equal(hmmp_addr_parse(src, &a.addr), 0);
-	r = hmmpd_uas_origin(c, m, &a, o);
+	if (edge_uri[0])
+		assert_int_equal(sip_uri_addr(edge_uri, &edge, NULL), 0);
+	r = hmmpd_uas_origin(edge_uri[0] ? &edge : NULL, c->registrar, m, &a, o);
 	osip_message_free(m);
 	return r;
 }
@@ -493,7 +510,7 @@ static void test_origin(void **state)
 	assert_int_equal(origin_of(&c, V_EDGE "Via: SIP/2.0/UDP " COA ";branch=z9hG4bK3\r\n",
 				   "203.0.113.2", 5060, &o), 0);
 	assert_int_equal(o, inet_addr("203.0.113.2"));
-	snprintf(c.ob.edge, sizeof(c.ob.edge), "sip:203.0.113.2:5060");
+	snprintf(edge_uri, sizeof(edge_uri), "sip:203.0.113.2:5060");
 	snprintf(c.registrar, sizeof(c.registrar), "sip:198.51.100.2:5060;transport=tcp");
 	/* from the edge's address but another port, or another address */
 	assert_int_equal(origin_of(&c, V_EDGE V_REG "Via: SIP/2.0/UDP " COA ";branch=z9hG4bK3\r\n",
@@ -565,16 +582,24 @@ static void test_relayed(void **state)
 	assert_int_equal(o.n401, 3);
 	assert_int_equal(fm.changes, 0);
 	/* from the edge's address, another port: not relayed either */
-	snprintf(f->d.conf->ob.edge, sizeof(f->d.conf->ob.edge), "sip:%s:%u", COA,
-		 (unsigned int)(sip_port(f->client, SIP_TP_UDP) + 1));
+	{
+		struct sip_addr e = { .port = (uint16_t)(unsigned int)(sip_port(f->client, SIP_TP_UDP) + 1) };
+
+		assert_int_equal(hmmp_addr_parse(COA, &e.addr), 0);
+		hmmpd_core_set_edge(&f->d, &e);
+	}
 	memset(&o, 0, sizeof(o));
 	o.pass = "the cn secret";
 	o.to = "sip:cn@hmmp.test";
 	send_req(f, "INFO", HMMPD_BODY_TYPE, BODY, NULL, &o);
 	assert_int_equal(o.status, 401);
 	/* relayed: the To URI passes, and then no origin below the edge */
-	snprintf(f->d.conf->ob.edge, sizeof(f->d.conf->ob.edge), "sip:%s:%u", COA,
-		 (unsigned int)sip_port(f->client, SIP_TP_UDP));
+	{
+		struct sip_addr e = { .port = (uint16_t)(unsigned int)sip_port(f->client, SIP_TP_UDP) };
+
+		assert_int_equal(hmmp_addr_parse(COA, &e.addr), 0);
+		hmmpd_core_set_edge(&f->d, &e);
+	}
 	memset(&o, 0, sizeof(o));
 	o.pass = "the cn secret";
 	o.to = "sip:cn@hmmp.test";

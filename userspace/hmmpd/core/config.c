@@ -26,12 +26,16 @@
 #include <uapi/linux/hmmp.h>
 
 #include "config.h"
+#include "feature.h"
+#include "sip/uri.h"
 #include "util.h"
 
 /* --- defaults and lookups ------------------------------------------------- */
 
 void hmmpd_conf_defaults(struct hmmpd_conf *c)
 {
+	size_t i;
+
 	memset(c, 0, sizeof(*c));
 	c->roles = HMMP_ROLE_MOBILE | HMMP_ROLE_CORRESPONDENT;
 	c->log_level = LOG_INFO;
@@ -51,8 +55,20 @@ void hmmpd_conf_defaults(struct hmmpd_conf *c)
 	c->encap = HMMP_ENCAP_IPIP;
 	c->gateway_lifetime = 10;
 	c->require_connection = true;
-	hmmpd_ob_conf_defaults(&c->ob);
-	hmmpd_sctp_conf_defaults(&c->sctp);
+	for (i = 0; i < hmmpd_features_count(); i++) {
+		const struct hmmpd_feature *f = hmmpd_feature_at(i);
+
+		if (f->conf_defaults)
+			f->conf_defaults(c->feat[i].data);
+	}
+}
+
+void *hmmpd_conf_feature(const struct hmmpd_conf *c,
+			 const struct hmmpd_feature *f)
+{
+	int i = hmmpd_feature_index(f);
+
+	return i < 0 ? NULL : (void *)c->feat[i].data;
 }
 
 const struct hmmpd_peer *hmmpd_conf_peer(const struct hmmpd_conf *c,
@@ -693,7 +709,7 @@ static int peer_key(struct ctx *x, const char *name, const char *v)
 
 		if (parse_uri(v, p->proxy, sizeof(p->proxy), &why))
 			goto bad;
-		if (hmmpd_ob_uri_addr(p->proxy, &pa, &tcp)) {
+		if (sip_uri_addr(p->proxy, &pa, &tcp)) {
 			why = "not a sip: URI with a numeric IPv4 host";
 			goto bad;
 		}
@@ -729,11 +745,29 @@ bad:
 	return -1;
 }
 
+/* "general, sip, binding, <the features' sections>, peer NAME" */
+static void section_names(char *buf, size_t size)
+{
+	size_t i, k, n;
+
+	n = (size_t)snprintf(buf, size, "general, sip, binding");
+	for (i = 0; i < hmmpd_features_count() && n < size; i++) {
+		const char *const *sec = hmmpd_feature_at(i)->sections;
+
+		for (k = 0; sec && sec[k] && n < size; k++)
+			n += (size_t)snprintf(buf + n, size - n, ", %s", sec[k]);
+	}
+	if (n < size)
+		snprintf(buf + n, size - n, ", peer NAME");
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct ctx *x = user;
+	const struct hmmpd_feature *f;
 	unsigned int i;
+	size_t fi;
 	enum sect s = S_NONE;
 
 	if (x->oom)
@@ -758,27 +792,22 @@ static int handler(void *user, const char *section, const char *name,
 		if (!strcmp(section, sect_names[i]))
 			s = (enum sect)i;
 	}
-	if (s == S_NONE && !strcmp(section, "sctp")) {
-		char why[256];
+	if (s == S_NONE && (f = hmmpd_feature_by_section(section, &fi))) {
+		char why[256] = "bad value";
 
-		if (!hmmpd_sctp_conf_key(&x->c->sctp, name, value, x->line, why,
-					 sizeof(why)))
-			return 1;
-		fail_at(x, x->line, "%s", why);
-		return 0;
-	}
-	if (s == S_NONE && !strcmp(section, "outbound")) {
-		char why[256];
-
-		if (!hmmpd_ob_conf_key(&x->c->ob, name, value, why, sizeof(why)))
+		if (!f->conf_key || !f->conf_key(x->c->feat[fi].data, section,
+						 name, value, x->line, why,
+						 sizeof(why)))
 			return 1;
 		fail_at(x, x->line, "%s", why);
 		return 0;
 	}
 	if (s == S_NONE) {
-		fail_at(x, x->section_line,
-			"unknown section [%s] (general, sip, binding, sctp, peer NAME)",
-			section);
+		char known[256];
+
+		section_names(known, sizeof(known));
+		fail_at(x, x->section_line, "unknown section [%s] (%s)", section,
+			known);
 		return 0;
 	}
 	for (i = 0; i < HMMP_ARRAY_SIZE(keys); i++) {
@@ -823,6 +852,15 @@ static void cross_check(struct ctx *x)
 	if (c->registrar[0] && !c->identity[0])
 		fail_at(x, x->registrar_line,
 			"registrar needs an identity in [general] to register");
+	for (i = 0; i < hmmpd_features_count(); i++) {
+		const struct hmmpd_feature *f = hmmpd_feature_at(i);
+		unsigned int line = 0;
+		char why[256] = "bad configuration";
+
+		if (f->conf_check &&
+		    f->conf_check(c, c->feat[i].data, &line, why, sizeof(why)))
+			fail_at(x, line ? line : x->line, "%s", why);
+	}
 }
 
 int hmmpd_conf_load_file(struct hmmpd_conf *c, FILE *f, const char *name,

@@ -3,7 +3,10 @@
  * hmmpd: the configuration file, hmmpd.conf(5) (docs/hmmpd.conf.5).
  *
  * INI syntax read with inih (libinih): sections [general], [sip],
- * [binding] and one [peer NAME] per correspondent; "key = value" lines;
+ * [binding] and one [peer NAME] per correspondent, which the core owns,
+ * and the sections of features (feature.h: [sctp], [outbound], ...),
+ * handed key by key to the feature that owns them, whose struct lives in
+ * an opaque slot here (hmmpd_conf_feature); "key = value" lines;
  * comments from ';' or '#' at the start of a line, or ' ;' after a value.
  * Every key has a default; a key given twice in one section, an unknown
  * section or key, or a bad value fails the whole load with
@@ -18,9 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "feature.h"
 #include "sip/digest.h"
-#include "features/outbound/obd.h"
-#include "features/msctp/msctp.h"
 
 #define HMMPD_CONF_PATH		"/etc/hmmp/hmmpd.conf"
 #define HMMPD_CONF_MAX_LINE	199	/* inih's line buffer, less the NUL */
@@ -70,17 +72,24 @@ struct hmmpd_conf {
 	uint8_t encap;			/* enum hmmp_encap */
 	uint32_t gateway_lifetime;	/* previous gateway's tunnel; 0 = none */
 	bool require_connection;	/* bind only addresses with live conns */
-	/* [sctp]: msctp.h */
-	struct hmmpd_sctp_conf sctp;
-	/* [outbound]: obd.h */
-	struct hmmpd_ob_conf ob;
 	/* [peer NAME] */
 	struct hmmpd_peer peers[HMMPD_CONF_MAX_PEERS];
 	unsigned int npeers;
+	/* the features' sections, by index in the feature table */
+	struct {
+		_Alignas(max_align_t) unsigned char data[HMMPD_FEATURE_CONF_MAX];
+	} feat[HMMPD_FEATURES_MAX];
 };
 
-/* The defaults of hmmpd.conf(5). */
+/* The defaults of hmmpd.conf(5), the features' too. */
 void hmmpd_conf_defaults(struct hmmpd_conf *c);
+
+/*
+ * Feature f's configuration struct in c (what its conf_defaults and
+ * conf_key filled), or NULL when f is not in the table in use.
+ */
+void *hmmpd_conf_feature(const struct hmmpd_conf *c,
+			 const struct hmmpd_feature *f);
 
 /*
  * Load a file: the defaults, then what the file says. Returns 0 with c

@@ -10,8 +10,12 @@
  *    "events" group, resyncs (dumps the connection table), and sets the
  *    module's roles from hmmpd.conf; a receive-buffer overrun (events
  *    lost) triggers a resync too;
- *  - logs every event;
+ *  - logs every event and hands it to the features;
  *  - tells systemd READY=1 after the first resync.
+ *
+ * Then the life of the features (feature.h): started in table order after
+ * the SIP core, stopped in reverse, told of every reload, of hmmp.ko
+ * coming and going, and handed the SIP requests to this host.
  *
  * Two generic netlink sockets: "cmd" for requests (blocking, with a
  * receive timeout) and "evt" for multicast (non-blocking, on the loop).
@@ -33,11 +37,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "feature.h"
 #include "kern.h"
 #include "log.h"
-#include "features/msctp/msctp.h"
 #include "net.h"
-#include "features/outbound/obd.h"
 #include "objects.h"
 #include "print.h"
 #include "util.h"
@@ -65,6 +68,31 @@ uint64_t hmmpd_now_us(struct hmmpd *d)
 		now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	}
 	return now;
+}
+
+int hmmpd_timer_arm(struct hmmpd *d, sd_event_source **src, uint64_t in_us,
+		    sd_event_time_handler_t fn, void *arg)
+{
+	uint64_t when = hmmpd_now_us(d) + in_us;
+	int r;
+
+	if (*src) {
+		r = sd_event_source_set_time(*src, when);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
+	} else {
+		r = sd_event_add_time(d->ev, src, CLOCK_MONOTONIC, when, 1000,
+				      fn, arg);
+	}
+	if (r < 0)
+		hmmpd_log(LOG_ERR, "cannot arm a timer: %s", strerror(-r));
+	return r;
+}
+
+void hmmpd_timer_disarm(sd_event_source *src)
+{
+	if (src)
+		sd_event_source_set_enabled(src, SD_EVENT_OFF);
 }
 
 /* ---- configuration ------------------------------------------------------ */
@@ -222,9 +250,13 @@ static void retry_later(struct hmmpd *d)
 
 static void went_down(struct hmmpd *d, const char *why)
 {
+	bool was_up = d->up;
+
 	if (d->up)
 		hmmpd_log(LOG_WARNING, "kernel: %s; waiting for it to come back", why);
 	d->up = false;
+	if (was_up)
+		hmmpd_features_kernel_down(d);
 	d->cmd.family = 0;
 	d->waiting_logged = true;
 	sd_notify(0, "STATUS=waiting for hmmp.ko");
@@ -291,7 +323,7 @@ static void probe(struct hmmpd *d)
 		sd_notify(0, "READY=1");
 		d->ready = true;
 	}
-	hmmpd_mobile_kernel_up(d);
+	hmmpd_features_kernel_up(d);
 	return;
 fail:
 	hmmpd_conns_free(&conns);
@@ -366,8 +398,10 @@ static int on_message(struct nl_msg *msg, void *arg)
 	default:
 		break;
 	}
-	if (d->up && type == d->cmd.family)
+	if (d->up && type == d->cmd.family) {
 		log_event(msg);
+		hmmpd_features_kernel_event(d, msg);
+	}
 	return 0;
 }
 
@@ -448,6 +482,21 @@ static void sip_cfg(const struct hmmpd_conf *c, struct sip_config *sc)
 	sc->log = sip_log;
 }
 
+/* A request to this host: the first feature that takes it; else 501. */
+static void on_sip_request(struct sip *sip, const osip_message_t *req,
+			   const struct sip_addr *src, enum sip_transport tp,
+			   void *data)
+{
+	struct hmmpd *d = data;
+	int r;
+
+	if (hmmpd_features_sip_request(d, req, src, tp))
+		return;
+	r = sip_respond(sip, req, 501, NULL, NULL, NULL, NULL, 0);
+	if (r)
+		hmmpd_log(LOG_ERR, "sip: cannot answer 501: %s", strerror(-r));
+}
+
 static int sip_start(struct hmmpd *d)
 {
 	struct sip_config sc;
@@ -460,11 +509,11 @@ static int sip_start(struct hmmpd *d)
 		hmmpd_log(LOG_ERR, "sip: cannot start: %s", strerror(-r));
 		return -1;
 	}
-	sip_set_request_handler(d->sip, hmmpd_uas_request, d);
+	sip_set_request_handler(d->sip, on_sip_request, d);
 	hmmpd_log(LOG_INFO, "sip: listening on %s, udp %u, tcp %u",
 		  hmmp_addr_format(sc.addr, ip), sip_port(d->sip, SIP_TP_UDP),
 		  sip_port(d->sip, SIP_TP_TCP));
-	return hmmpd_ob_start(d);
+	return 0;
 }
 
 /* ---- life --------------------------------------------------------------- */
@@ -517,7 +566,8 @@ int hmmpd_start(struct hmmpd *d)
 		hmmpd_log(LOG_ERR, "net: cannot open a NETLINK_ROUTE socket");
 		return -1;
 	}
-	if (sip_start(d) || hmmpd_msctp_start(d) || hmmpd_mobile_start(d))
+	/* features after the SIP core; the watch after them: it tells them */
+	if (sip_start(d) || hmmpd_features_start(d) || hmmpd_watch_start(d))
 		return -1;
 	schedule(d, 0);
 	return 0;
@@ -532,7 +582,7 @@ static bool same_sip(const struct hmmpd_conf *a, const struct hmmpd_conf *b)
 
 void hmmpd_reload(struct hmmpd *d)
 {
-	struct hmmpd_conf *c = malloc(sizeof(*c));
+	struct hmmpd_conf *c = malloc(sizeof(*c)), *old;
 	struct hmmpd_secrets s;
 	uint32_t old_roles = d->conf->roles;
 
@@ -551,20 +601,22 @@ void hmmpd_reload(struct hmmpd *d)
 	}
 	hmmpd_secrets_free(&d->secrets);
 	d->secrets = s;
-	free(d->conf);
+	old = d->conf;
 	d->conf = c;
 	apply_log_level(d);
 	hmmpd_log(LOG_INFO, "config: reloaded: %u peers, %u secrets", c->npeers, s.n);
 	if (d->up && c->roles != old_roles)
 		set_roles(d);
-	hmmpd_mobile_reconfigured(d);
+	hmmpd_features_reconfigured(d, old);
+	free(old);
+	/* look again: the interfaces to watch may have changed */
+	hmmpd_watch_poke(d, "configuration reloaded");
 }
 
 void hmmpd_stop(struct hmmpd *d)
 {
-	hmmpd_mobile_stop(d);
-	hmmpd_msctp_stop(d);
-	hmmpd_ob_stop(d);
+	hmmpd_watch_stop(d);
+	hmmpd_features_stop(d);
 	sip_free(d->sip);
 	d->sip = NULL;
 	d->retry = sd_event_source_disable_unref(d->retry);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hmmpd: the daemon's state and its parts, all on one sd-event loop.
+ * hmmpd: the daemon's state, all on one sd-event loop (docs/architecture.md).
  *
- *   daemon.c  start, stop, reload; following hmmp.ko's generic netlink
- *             family (waits for it, resyncs, logs its events)
- *   uas.c     correspondent and router roles: answering INFO requests
- *   mobile.c  mobile role: watching addresses and routes, hand-off, the
- *             INFOs and REGISTER it sends, refreshes
+ *   daemon.c   start, stop, reload; following hmmp.ko's generic netlink
+ *              family (waits for it, resyncs, logs its events); the SIP
+ *              core's requests handed to the features
+ *   watch.c    the address/route watcher: debounce, attachment, hand-off
+ *   feature.c  the feature table and its events (feature.h)
+ *
+ * The roles and protocols are features (features/), which the core calls
+ * through feature.h and which keep their own state.
  *
  * Nothing here is thread-safe: there is one thread.
  */
@@ -18,18 +21,26 @@
 
 #include <systemd/sd-event.h>
 
-#include "sip/auth.h"
 #include "config.h"
-#include "sip/digest.h"
+#include "feature.h"
+#include "net.h"
 #include "nl.h"
+#include "sip/auth.h"
+#include "sip/digest.h"
 #include "sip/sip.h"
 
 #define HMMPD_NONCE_KEY_LEN	32
 
 struct nl_sock;
-struct hmmpd_mobile;
-struct hmmpd_ob;
-struct hmmpd_msctp;
+
+/* The address/route watcher's view (watch.c). */
+struct hmmpd_watch {
+	sd_event_source *debounce;
+	bool known, attached;
+	struct hmmpd_attach cur;	/* valid when attached */
+	uint64_t change_us;		/* first change not looked at yet */
+	unsigned int gen;		/* hand-offs so far */
+};
 
 struct hmmpd {
 	sd_event *ev;
@@ -54,10 +65,14 @@ struct hmmpd {
 	/* rtnetlink: requests, and the watch */
 	struct nl_sock *rt, *rtw;
 	sd_event_source *rtw_src;
+	struct hmmpd_watch watch;
 
-	struct hmmpd_mobile *mob;
-	struct hmmpd_ob *ob;			/* obd.h: SIP Outbound */
-	struct hmmpd_msctp *msctp;		/* msctp.h; NULL: [sctp] off */
+	/* features (feature.h): their states, by index in the table */
+	void *fstate[HMMPD_FEATURES_MAX];
+	size_t nstarted;
+	/* hmmpd_core_set_edge(): the hop this host registers through */
+	struct sip_addr edge;
+	bool have_edge;
 };
 
 /*
@@ -86,29 +101,20 @@ uint64_t hmmpd_now_s(void);
 /* Microseconds on CLOCK_MONOTONIC (sd-event's clock). */
 uint64_t hmmpd_now_us(struct hmmpd *d);
 
-/* uas.c: the SIP request handler (a sip_request_fn; data is d). */
-void hmmpd_uas_request(struct sip *sip, const osip_message_t *req,
-		       const struct sip_addr *src, enum sip_transport tp,
-		       void *data);
 /*
- * uas.c: the request's origin for the policy. From src (the transport's
- * source) unless req came from [outbound] edge's address and port, i.e.
- * over this host's Outbound flow: then the proxies this host registers
- * through (the edge, the registrar) relayed it and the origin is taken
- * from the Vias (hmmpd_policy_origin). 0: *origin = src->addr; 1:
- * relayed, *origin from the Vias; -1: relayed, no origin in the Vias.
+ * A one-shot timer on d's loop, in_us from now: *src created on first use,
+ * then moved. Returns sd-event's result (< 0 logged).
  */
-int hmmpd_uas_origin(const struct hmmpd_conf *conf, const osip_message_t *req,
-		     const struct sip_addr *src, uint32_t *origin);
+int hmmpd_timer_arm(struct hmmpd *d, sd_event_source **src, uint64_t in_us,
+		    sd_event_time_handler_t fn, void *arg);
+void hmmpd_timer_disarm(sd_event_source *src);
 
-/* mobile.c */
-int hmmpd_mobile_start(struct hmmpd *d);
-void hmmpd_mobile_stop(struct hmmpd *d);
-/* The kernel came (back): nothing to do unless a hand-off waited for it. */
-void hmmpd_mobile_kernel_up(struct hmmpd *d);
-/* The configuration changed (SIGHUP). */
-void hmmpd_mobile_reconfigured(struct hmmpd *d);
-/* REGISTER now (the Outbound flow failed). */
-void hmmpd_mobile_register_now(struct hmmpd *d);
+/* watch.c: open the rtnetlink watch and look where we are (no hand-off). */
+int hmmpd_watch_start(struct hmmpd *d);
+void hmmpd_watch_stop(struct hmmpd *d);
+/* Look again after the debounce (what: why, for the log). */
+void hmmpd_watch_poke(struct hmmpd *d, const char *what);
+/* The attachment now, or NULL when detached or not known yet. */
+const struct hmmpd_attach *hmmpd_watch_cur(const struct hmmpd *d);
 
 #endif /* HMMPD_DAEMON_H */

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmmpd: the mobile role (daemon.h).
+ * hmmpd: the mobile role, a feature (mobile.h).
  *
- * The watch: an rtnetlink socket on the loop (net.h) reports addresses,
- * default routes and links coming and going; each change (re)arms the
- * debounce timer, and when nothing changed for debounce_ms the attachment
- * is read afresh and compared with the last one. A new address on the
- * default route's interface, or a new default route with another address,
- * is a hand-off from the old address to the new one:
+ * The core's watcher (core/watch.c) tells when the address changed: a new
+ * address on the default route's interface, or a new default route with
+ * another address, is a hand-off from the old address to the new one
+ * (handoff_begun):
  *
  *  1. the original addresses of live connections that are no longer on an
  *     interface go to lo as /32, and the new interface neither answers nor
@@ -22,7 +20,10 @@
  *     transport, 5xx) are retried with exponential backoff while this
  *     hand-off is the latest one (and, for the gateway, within its
  *     lifetime);
- *  5. a REGISTER of the new contact, when a registrar is configured.
+ *  5. a REGISTER of the new contact, when a registrar is configured, with
+ *     what the other features add to it (core: register_decorate; the
+ *     Outbound UA's Route and Contact parameters); its 200 goes to them
+ *     (registered), and any of them may ask for another (register_wanted).
  *
  * Refresh: at two thirds of the shortest lifetime granted (the 200's
  * Expires, else the configured one), the bindings of live connections are
@@ -42,16 +43,17 @@
 #include <netlink/socket.h>
 #include <uapi/linux/hmmp.h>
 
-#include "sip/auth.h"
-#include "sip/body.h"
 #include "core/daemon.h"
+#include "core/feature.h"
 #include "core/kern.h"
 #include "core/log.h"
-#include "features/msctp/msctp.h"
 #include "core/net.h"
-#include "features/outbound/obd.h"
 #include "core/plan.h"
+#include "mobile.h"
+#include "sip/auth.h"
+#include "sip/body.h"
 #include "sip/sip.h"
+#include "sip/uri.h"
 #include "util.h"
 
 #define RETRY_MIN_MS		1000
@@ -85,10 +87,7 @@ struct txn {
 
 struct hmmpd_mobile {
 	struct hmmpd *d;
-	sd_event_source *debounce, *refresh, *reg_timer;
-	bool known, attached;
-	struct hmmpd_attach cur;
-	uint64_t change_us;		/* first change not looked at yet */
+	sd_event_source *refresh, *reg_timer;
 	uint64_t handoff_us;		/* the change the hand-off began with */
 	unsigned int gen;
 	unsigned int waiting, sent, ok;	/* INFOs of this hand-off */
@@ -115,33 +114,6 @@ static uint64_t ms_since(struct hmmpd *d, uint64_t us)
 	uint64_t now = hmmpd_now_us(d);
 
 	return now > us ? (now - us) / 1000 : 0;
-}
-
-/* ---- timers ------------------------------------------------------------- */
-
-static int arm(struct hmmpd *d, sd_event_source **src, uint64_t in_us,
-	       sd_event_time_handler_t fn, void *arg)
-{
-	uint64_t when = hmmpd_now_us(d) + in_us;
-	int r;
-
-	if (*src) {
-		r = sd_event_source_set_time(*src, when);
-		if (r >= 0)
-			r = sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
-	} else {
-		r = sd_event_add_time(d->ev, src, CLOCK_MONOTONIC, when, 1000,
-				      fn, arg);
-	}
-	if (r < 0)
-		hmmpd_log(LOG_ERR, "cannot arm a timer: %s", strerror(-r));
-	return r;
-}
-
-static void disarm(sd_event_source *src)
-{
-	if (src)
-		sd_event_source_set_enabled(src, SD_EVENT_OFF);
 }
 
 /* ---- transactions ------------------------------------------------------- */
@@ -171,7 +143,7 @@ static void txn_cancel(struct txn *t)
 {
 	if (t->in_flight) {
 		t->dead = true;
-		disarm(t->timer);
+		hmmpd_timer_disarm(t->timer);
 	} else {
 		txn_free(t);
 	}
@@ -212,7 +184,7 @@ static int txn_send(struct txn *t)
 {
 	struct hmmpd *d = t->m->d;
 	char hdr[2 * HMMPD_URI_MAX + 512], to[HMMPD_URI_MAX + 2], who[HMMPD_URI_MAX];
-	char obh[256] = "", obp[160] = "";
+	struct hmmpd_register_extra x = { 0 };
 	const char *proxy = NULL;
 	struct sip_request rq = { .uri = t->uri, .headers = hdr, .src = t->src };
 	int r;
@@ -223,18 +195,19 @@ static int txn_send(struct txn *t)
 		rq.method = "REGISTER";
 		snprintf(to, sizeof(to), "<%s>", d->conf->identity);
 		rq.to = to;
-		/* SIP Outbound through an edge (obd.h): Route, Contact params */
-		hmmpd_ob_register(d, obh, sizeof(obh), obp, sizeof(obp), &rq.dest);
+		/* what features add (Outbound: Route, Contact params, edge) */
+		if (hmmpd_core_register_decorate(d, &x) && x.next_hop.addr)
+			rq.dest = x.next_hop;
 		/* the contact left behind goes (RFC 3261 10.2.2) */
 		if (t->old_contact[0])
 			snprintf(hdr, sizeof(hdr),
 				 "Contact: <%s>%s\r\nContact: <%s>;expires=0\r\nExpires: %u%s%s",
-				 t->contact, obp, t->old_contact, t->expires,
-				 obh[0] ? "\r\n" : "", obh);
+				 t->contact, x.cparams, t->old_contact, t->expires,
+				 x.headers[0] ? "\r\n" : "", x.headers);
 		else
 			snprintf(hdr, sizeof(hdr), "Contact: <%s>%s\r\nExpires: %u%s%s",
-				 t->contact, obp, t->expires, obh[0] ? "\r\n" : "",
-				 obh);
+				 t->contact, x.cparams, t->expires,
+				 x.headers[0] ? "\r\n" : "", x.headers);
 	} else {
 		const struct hmmpd_peer *p = txn_peer(t);
 		bool tcp = false;
@@ -242,7 +215,7 @@ static int txn_send(struct txn *t)
 		rq.method = "INFO";
 		snprintf(hdr, sizeof(hdr), "Expires: %u", t->expires);
 		/* [peer] proxy: the next hop, the Request-URI unchanged */
-		if (p && p->proxy[0] && !hmmpd_ob_uri_addr(p->proxy, &rq.dest, &tcp)) {
+		if (p && p->proxy[0] && !sip_uri_addr(p->proxy, &rq.dest, &tcp)) {
 			proxy = p->proxy;
 			if (tcp)
 				rq.transport = SIP_TP_TCP;
@@ -279,11 +252,17 @@ static void txn_done(struct txn *t, bool ok)
 	if (!t->reg && !t->refresh && t->gen == m->gen && m->waiting) {
 		m->waiting--;
 		m->ok += ok;
-		if (!m->waiting)
+		if (!m->waiting) {
+			struct hmmpd_handoff_result r = {
+				.gen = m->gen, .sent = m->sent, .ok = m->ok,
+				.ms = ms_since(m->d, m->handoff_us),
+			};
+
 			hmmpd_log(LOG_INFO, "handoff: %s in %llu ms (new address to last answer): %u of %u INFOs answered 200",
 				  m->ok == m->sent ? "complete" : "finished",
-				  (unsigned long long)ms_since(m->d, m->handoff_us),
-				  m->ok, m->sent);
+				  (unsigned long long)r.ms, m->ok, m->sent);
+			hmmpd_core_handoff_finished(m->d, &r);
+		}
 	}
 	txn_free(t);
 }
@@ -323,7 +302,7 @@ static void txn_failed(struct txn *t, int status)
 	t->backoff_ms = hmmp_backoff_next(t->backoff_ms, RETRY_MIN_MS, RETRY_MAX_MS);
 	hmmpd_log(LOG_INFO, "%s: retrying %s in %u ms (attempt %u)", txn_what(t),
 		  who, t->backoff_ms, t->attempt + 1);
-	if (arm(d, &t->timer, t->backoff_ms * 1000ULL, on_retry_timer, t) < 0)
+	if (hmmpd_timer_arm(d, &t->timer, t->backoff_ms * 1000ULL, on_retry_timer, t) < 0)
 		txn_done(t, false);
 }
 
@@ -450,7 +429,7 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 				  t->old_contact[0] ? ", removed " : "", t->old_contact);
 			snprintf(m->registered, sizeof(m->registered), "%s", t->contact);
 			schedule_register(m, e);
-			hmmpd_ob_registered(m->d, t->src, resp);
+			hmmpd_core_registered(m->d, t->src, resp);
 		} else {
 			e = resp_expires(resp, t->expires);
 			hmmpd_log(LOG_INFO, "info: %d from %s (%u bindings, %u connections, granted %u s)",
@@ -525,7 +504,7 @@ static void send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 	t->kind = in->kind;
 	t->dest = in->dest;
 	/* from the new address, whatever the route says: the 401 goes there */
-	t->src = m->cur.addr;
+	t->src = m->d->watch.cur.addr;
 	t->nbind = in->body.nbind;
 	t->nconn = in->body.nconn;
 	t->expires = in->expires;
@@ -553,7 +532,7 @@ static void send_register(struct hmmpd_mobile *m)
 	struct txn *t, *o, *next;
 	size_t n;
 
-	if (!d->conf->registrar[0] || !m->attached || !d->sip)
+	if (!d->conf->registrar[0] || !m->d->watch.attached || !d->sip)
 		return;
 	for (o = m->txns; o; o = next) {
 		next = o->next;
@@ -579,22 +558,16 @@ static void send_register(struct hmmpd_mobile *m)
 	t->reg = true;
 	t->gen = m->gen;
 	t->expires = d->conf->register_expires;
-	t->src = m->cur.addr;
+	t->src = m->d->watch.cur.addr;
 	snprintf(t->uri, sizeof(t->uri), "%s", d->conf->registrar);
 	snprintf(t->contact, sizeof(t->contact), "sip:%s@%s:%u", user,
-		 ip_s(m->cur.addr, ip), sip_port(d->sip, SIP_TP_UDP));
+		 ip_s(m->d->watch.cur.addr, ip), sip_port(d->sip, SIP_TP_UDP));
 	if (m->registered[0] && strcmp(m->registered, t->contact))
 		snprintf(t->old_contact, sizeof(t->old_contact), "%s", m->registered);
 	t->next = m->txns;
 	m->txns = t;
 	if (txn_send(t))
 		txn_failed(t, SIP_STATUS_TRANSPORT);
-}
-
-void hmmpd_mobile_register_now(struct hmmpd *d)
-{
-	if (d->mob)
-		send_register(d->mob);
 }
 
 static int on_register_timer(sd_event_source *s, uint64_t usec, void *arg)
@@ -609,7 +582,7 @@ static void schedule_register(struct hmmpd_mobile *m, uint32_t expires)
 {
 	uint64_t in_s = expires > 3 ? expires * 2ULL / 3 : 1;
 
-	arm(m->d, &m->reg_timer, in_s * 1000000ULL, on_register_timer, m);
+	hmmpd_timer_arm(m->d, &m->reg_timer, in_s * 1000000ULL, on_register_timer, m);
 }
 
 /* ---- the host's side of a hand-off -------------------------------------- */
@@ -852,24 +825,27 @@ static void cancel_all(struct hmmpd_mobile *m, bool reg_too)
 	}
 }
 
-static void handoff(struct hmmpd_mobile *m, const struct hmmpd_attach *old,
-		    const struct hmmpd_netstate *st)
+static void mobile_handoff_begun(struct hmmpd *d, void *state,
+				 const struct hmmpd_handoff *h)
 {
-	struct hmmpd *d = m->d;
+	struct hmmpd_mobile *m = state;
+	const struct hmmpd_attach *old = h->old;
+	const struct hmmpd_netstate *st = h->st;
 	struct hmmpd_conns before = { 0 }, after = { 0 };
-	char o[HMMP_ADDRSTRLEN], n[HMMP_ADDRSTRLEN], g[HMMP_ADDRSTRLEN];
+	char o[HMMP_ADDRSTRLEN], n[HMMP_ADDRSTRLEN];
 	uint32_t moved = 0, gw;
 	unsigned int nb, ncorr;
 
+	if (!m)
+		return;
+	m->handoff_us = h->since_us;
 	m->gen++;
 	m->waiting = m->sent = m->ok = 0;
 	m->granted = 0;
 	cancel_all(m, true);
-	disarm(m->refresh);
-	hmmpd_log(LOG_INFO, "handoff: new address %s on %s (was %s on %s via %s)",
-		  ip_s(m->cur.addr, n), m->cur.ifname, ip_s(old->addr, o),
-		  old->ifname, old->gw ? ip_s(old->gw, g) : "-");
-	hmmpd_msctp_handoff(d, old->addr, m->cur.addr);
+	hmmpd_timer_disarm(m->refresh);
+	ip_s(m->d->watch.cur.addr, n);
+	ip_s(old->addr, o);
 	if (!hmmpd_kernel_up(d)) {
 		hmmpd_log(LOG_WARNING, "handoff: hmmp.ko not loaded: no connection to move");
 		send_register(m);
@@ -881,7 +857,7 @@ static void handoff(struct hmmpd_mobile *m, const struct hmmpd_attach *old,
 		goto out;
 	}
 	keep_originals(m, &before, st);
-	if (hmmpd_kern_handoff(&d->cmd, old->addr, m->cur.addr, &moved)) {
+	if (hmmpd_kern_handoff(&d->cmd, old->addr, m->d->watch.cur.addr, &moved)) {
 		hmmpd_log(LOG_ERR, "handoff: hmmp.ko refused the hand-off: %s", d->cmd.msg);
 		hmmpd_cmd_failed(d);
 		goto out;
@@ -893,10 +869,10 @@ static void handoff(struct hmmpd_mobile *m, const struct hmmpd_attach *old,
 		hmmpd_cmd_failed(d);
 		goto out;
 	}
-	nb = mobile_bindings(m, &after, m->cur.addr, false);
+	nb = mobile_bindings(m, &after, m->d->watch.cur.addr, false);
 	/* the old gateway only helps connections that used the old address */
 	gw = live_from(&after, old->addr) ? old->gw : 0;
-	ncorr = plan_and_send(m, &after, old->addr, m->cur.addr, gw, false);
+	ncorr = plan_and_send(m, &after, old->addr, m->d->watch.cur.addr, gw, false);
 	if (!m->sent)
 		hmmpd_log(LOG_INFO, "handoff: nothing to tell: no live connection moved");
 	if (nb || ncorr)
@@ -922,7 +898,7 @@ static void schedule_refresh(struct hmmpd_mobile *m)
 	if (in_s < REFRESH_MIN_S)
 		in_s = REFRESH_MIN_S;
 	hmmpd_log(LOG_DEBUG, "refresh: in %llu s", (unsigned long long)in_s);
-	arm(m->d, &m->refresh, in_s * 1000000ULL, on_refresh, m);
+	hmmpd_timer_arm(m->d, &m->refresh, in_s * 1000000ULL, on_refresh, m);
 }
 
 /* Mobile bindings and lo addresses whose connections are gone. */
@@ -974,7 +950,7 @@ static void refresh(struct hmmpd_mobile *m)
 	size_t i;
 	int r;
 
-	if (!is_mobile(d) || !m->attached || !hmmpd_kernel_up(d)) {
+	if (!is_mobile(d) || !m->d->watch.attached || !hmmpd_kernel_up(d)) {
 		schedule_refresh(m);
 		return;
 	}
@@ -998,10 +974,10 @@ static void refresh(struct hmmpd_mobile *m)
 		goto out;
 	}
 	for (i = 0; i < c.n; i++)
-		if (c.v[i].orig_local != m->cur.addr)
+		if (c.v[i].orig_local != m->d->watch.cur.addr)
 			away.v[away.n++] = c.v[i];
-	nb = mobile_bindings(m, &away, m->cur.addr, true);
-	ncorr = plan_and_send(m, &away, m->cur.addr, m->cur.addr, 0, true);
+	nb = mobile_bindings(m, &away, m->d->watch.cur.addr, true);
+	ncorr = plan_and_send(m, &away, m->d->watch.cur.addr, m->d->watch.cur.addr, 0, true);
 	if (nb || ncorr) {
 		hmmpd_log(LOG_INFO, "refresh: %u mobile bindings renewed, %u INFOs sent", nb,
 			  ncorr);
@@ -1023,150 +999,28 @@ static int on_refresh(sd_event_source *s, uint64_t usec, void *arg)
 	return 0;
 }
 
-/* ---- the watch ---------------------------------------------------------- */
+/* ---- the feature ------------------------------------------------------- */
 
-static void evaluate(struct hmmpd_mobile *m)
-{
-	struct hmmpd *d = m->d;
-	struct hmmpd_netstate st;
-	struct hmmpd_attach now, old;
-	char a[HMMP_ADDRSTRLEN], g[HMMP_ADDRSTRLEN];
-	int r;
-
-	r = hmmpd_net_read(d->rt, &st);
-	if (r) {
-		hmmpd_log(LOG_ERR, "net: cannot read the addresses and routes: %s",
-			  nl_geterror(r));
-		return;
-	}
-	if (hmmpd_net_pick(&st, (const char (*)[IFNAMSIZ])d->conf->ifaces,
-			   d->conf->nifaces, &now)) {
-		if (m->attached)
-			hmmpd_log(LOG_INFO, "net: detached: no default route with a usable address (was %s on %s)",
-				  ip_s(m->cur.addr, a), m->cur.ifname);
-		m->attached = false;
-		goto out;
-	}
-	if (!m->known) {
-		m->known = m->attached = true;
-		m->cur = now;
-		hmmpd_log(LOG_INFO, "net: attached: %s/%u on %s via %s", ip_s(now.addr, a),
-			  now.plen, now.ifname, now.gw ? ip_s(now.gw, g) : "-");
-		if (is_mobile(d))
-			send_register(m);
-		goto out;
-	}
-	m->attached = true;
-	if (now.addr == m->cur.addr) {
-		if (now.gw != m->cur.gw || now.ifindex != m->cur.ifindex)
-			hmmpd_log(LOG_INFO, "net: default route now via %s dev %s (address %s unchanged)",
-				  now.gw ? ip_s(now.gw, g) : "-", now.ifname,
-				  ip_s(now.addr, a));
-		m->cur = now;
-		/* an original address may have left its interface since */
-		if (is_mobile(d))
-			maintain_originals(m, &st);
-		goto out;
-	}
-	old = m->cur;
-	m->cur = now;
-	if (!is_mobile(d)) {
-		hmmpd_log(LOG_INFO, "net: address now %s on %s (not mobile: no hand-off)",
-			  ip_s(now.addr, a), now.ifname);
-		goto out;
-	}
-	m->handoff_us = m->change_us ? m->change_us : hmmpd_now_us(d);
-	handoff(m, &old, &st);
-out:
-	hmmpd_msctp_net(d, &st);
-	m->change_us = 0;
-	hmmpd_net_free(&st);
-}
-
-static int on_debounce(sd_event_source *s, uint64_t usec, void *arg)
-{
-	(void)s;
-	(void)usec;
-	evaluate(arg);
-	return 0;
-}
-
-static void on_change(void *arg, const char *what, enum hmmpd_net_change kind)
-{
-	struct hmmpd_mobile *m = arg;
-	struct hmmpd_netstate st;
-
-	hmmpd_log(LOG_INFO, "net: %s", what);
-	/*
-	 * An address removed may be the original address of connections:
-	 * keep it on lo at once (the debounce would leave the sockets
-	 * without their address, and TCP stalled, for its length).
-	 */
-	if (kind == HMMPD_NET_ADDR_DEL && is_mobile(m->d) && hmmpd_kernel_up(m->d) &&
-	    !hmmpd_net_read(m->d->rt, &st)) {
-		maintain_originals(m, &st);
-		hmmpd_net_free(&st);
-	}
-	if (!m->change_us)
-		m->change_us = hmmpd_now_us(m->d);
-	arm(m->d, &m->debounce, m->d->conf->debounce_ms * 1000ULL, on_debounce, m);
-}
-
-static int on_rtw(sd_event_source *s, int fd, uint32_t revents, void *arg)
-{
-	struct hmmpd_mobile *m = arg;
-	int r;
-
-	(void)s;
-	(void)fd;
-	(void)revents;
-	r = hmmpd_net_watch_read(m->d->rtw, on_change, m);
-	if (r == 1)
-		on_change(m, "events lost (overrun): looking again", HMMPD_NET_OTHER);
-	else if (r < 0)
-		hmmpd_log(LOG_ERR, "net: watch socket: %s", nl_geterror(r));
-	return 0;
-}
-
-/* ---- life --------------------------------------------------------------- */
-
-int hmmpd_mobile_start(struct hmmpd *d)
+static int mobile_start(struct hmmpd *d, void **state)
 {
 	struct hmmpd_mobile *m = calloc(1, sizeof(*m));
-	int r;
 
 	if (!m) {
 		hmmpd_log(LOG_ERR, "out of memory");
 		return -1;
 	}
 	m->d = d;
-	d->mob = m;
-	d->rtw = hmmpd_net_watch_open();
-	if (!d->rtw) {
-		hmmpd_log(LOG_ERR, "net: cannot open the rtnetlink watch socket");
-		return -1;
-	}
-	r = sd_event_add_io(d->ev, &d->rtw_src, nl_socket_get_fd(d->rtw), EPOLLIN,
-			    on_rtw, m);
-	if (r < 0) {
-		hmmpd_log(LOG_ERR, "sd_event_add_io: %s", strerror(-r));
-		return -1;
-	}
-	/* where we are now: no hand-off for that */
-	evaluate(m);
+	*state = m;
 	return 0;
 }
 
-void hmmpd_mobile_stop(struct hmmpd *d)
+static void mobile_stop(struct hmmpd *d, void *state)
 {
-	struct hmmpd_mobile *m = d->mob;
+	struct hmmpd_mobile *m = state;
 	char ip[HMMP_ADDRSTRLEN];
 	unsigned int i;
 
-	d->rtw_src = sd_event_source_disable_unref(d->rtw_src);
-	if (d->rtw)
-		nl_socket_free(d->rtw);
-	d->rtw = NULL;
+	(void)d;
 	if (!m)
 		return;
 	/* sip_free() will drop what is in flight without a callback */
@@ -1175,11 +1029,46 @@ void hmmpd_mobile_stop(struct hmmpd *d)
 	for (i = 0; i < m->nkept; i++)
 		hmmpd_log(LOG_INFO, "handoff: leaving %s/32 on lo for the sockets that use it",
 			  ip_s(m->kept[i], ip));
-	sd_event_source_disable_unref(m->debounce);
 	sd_event_source_disable_unref(m->refresh);
 	sd_event_source_disable_unref(m->reg_timer);
 	free(m);
-	d->mob = NULL;
+}
+
+/*
+ * An address removed may be the original address of connections: keep it
+ * on lo at once (the debounce would leave the sockets without their
+ * address, and TCP stalled, for its length).
+ */
+static void mobile_net_change(struct hmmpd *d, void *state, int kind)
+{
+	struct hmmpd_netstate st;
+
+	if (kind == HMMPD_NET_ADDR_DEL && state && is_mobile(d) &&
+	    hmmpd_kernel_up(d) && !hmmpd_net_read(d->rt, &st)) {
+		maintain_originals(state, &st);
+		hmmpd_net_free(&st);
+	}
+}
+
+static void mobile_net_settled(struct hmmpd *d, void *state,
+			       const struct hmmpd_net_event *ev)
+{
+	struct hmmpd_mobile *m = state;
+
+	if (!m || !ev->cur || !is_mobile(d))
+		return;
+	if (ev->first)
+		send_register(m);
+	else if (!ev->handoff)	/* an original may have left its interface */
+		maintain_originals(m, ev->st);
+}
+
+static void mobile_register_wanted(struct hmmpd *d, void *state, const char *why)
+{
+	(void)d;
+	(void)why;
+	if (state)
+		send_register(state);
 }
 
 /*
@@ -1191,9 +1080,9 @@ void hmmpd_mobile_stop(struct hmmpd *d)
  * here; the refresh renews what live connections still need and drops the
  * rest.
  */
-void hmmpd_mobile_kernel_up(struct hmmpd *d)
+static void mobile_kernel_up(struct hmmpd *d, void *state)
 {
-	struct hmmpd_mobile *m = d->mob;
+	struct hmmpd_mobile *m = state;
 	struct hmmpd_bindings t = { 0 };
 	struct hmmpd_netstate st;
 	char a[HMMP_ADDRSTRLEN];
@@ -1201,7 +1090,7 @@ void hmmpd_mobile_kernel_up(struct hmmpd *d)
 	size_t k;
 	int r;
 
-	if (!m || !is_mobile(d) || !m->attached)
+	if (!m || !is_mobile(d) || !m->d->watch.attached)
 		return;
 	if (hmmpd_kern_bindings(&d->cmd, &t)) {
 		hmmpd_log(LOG_ERR, "resync: reading the bindings: %s", d->cmd.msg);
@@ -1217,7 +1106,7 @@ void hmmpd_mobile_kernel_up(struct hmmpd *d)
 	for (k = 0; k < t.n; k++) {
 		const struct hmmp_binding *b = &t.v[k];
 
-		if (b->kind != HMMP_BIND_MOBILE || b->coa != m->cur.addr)
+		if (b->kind != HMMP_BIND_MOBILE || b->coa != m->d->watch.cur.addr)
 			continue;
 		n++;
 		if (kept(m, b->orig, NULL) || m->nkept == MAX_KEPT ||
@@ -1233,14 +1122,16 @@ void hmmpd_mobile_kernel_up(struct hmmpd *d)
 	if (!n)
 		return;
 	hmmpd_log(LOG_INFO, "resync: %u mobile bindings at %s from an earlier hand-off: refreshing",
-		  n, ip_s(m->cur.addr, a));
+		  n, ip_s(m->d->watch.cur.addr, a));
 	refresh(m);
 }
 
-void hmmpd_mobile_reconfigured(struct hmmpd *d)
+static void mobile_reconfigured(struct hmmpd *d, void *state,
+				const struct hmmpd_conf *old)
 {
-	struct hmmpd_mobile *m = d->mob;
+	struct hmmpd_mobile *m = state;
 
+	(void)old;
 	if (!m)
 		return;
 	if (!d->conf->registrar[0]) {
@@ -1251,8 +1142,18 @@ void hmmpd_mobile_reconfigured(struct hmmpd *d)
 			if (t->reg)
 				txn_cancel(t);
 		}
-		disarm(m->reg_timer);
+		hmmpd_timer_disarm(m->reg_timer);
 	}
-	/* look again: the interfaces to watch may have changed */
-	on_change(m, "configuration reloaded", HMMPD_NET_OTHER);
 }
+
+const struct hmmpd_feature hmmpd_feature_mobile = {
+	.name = "mobile",
+	.start = mobile_start,
+	.stop = mobile_stop,
+	.reconfigured = mobile_reconfigured,
+	.kernel_up = mobile_kernel_up,
+	.net_change = mobile_net_change,
+	.handoff_begun = mobile_handoff_begun,
+	.net_settled = mobile_net_settled,
+	.register_wanted = mobile_register_wanted,
+};

@@ -3,7 +3,7 @@
  * hmmpd: mSCTP's private header, included only by the .c files of
  * features/msctp/; the rest of the daemon sees msctp.h alone.
  *
- * The shared state (struct hmmpd_msctp: one per daemon, d->msctp, NULL
+ * The shared state (struct hmmpd_msctp: one per daemon, the feature's state (feature.c), NULL
  * when [sctp] enable = no) and the functions one file of the folder
  * calls in another:
  *
@@ -123,7 +123,7 @@ struct hmmpd_msctp {
 
 static inline const struct hmmpd_sctp_conf *conf(struct hmmpd_msctp *ms)
 {
-	return &ms->d->conf->sctp;
+	return hmmpd_conf_feature(ms->d->conf, &hmmpd_feature_msctp);
 }
 
 static inline const char *ip_s(uint32_t a, char buf[HMMP_ADDRSTRLEN])

@@ -46,9 +46,9 @@
 
 #define SYSCTL_DIR	"/proc/sys/net/sctp"
 
-int hmmpd_msctp_start(struct hmmpd *d)
+int hmmpd_msctp_start(struct hmmpd *d, struct hmmpd_msctp **out)
 {
-	const struct hmmpd_sctp_conf *c = &d->conf->sctp;
+	const struct hmmpd_sctp_conf *c = hmmpd_conf_feature(d->conf, &hmmpd_feature_msctp);
 	struct hmmpd_msctp *ms;
 	char msg[512];
 	int r, fd;
@@ -64,7 +64,7 @@ int hmmpd_msctp_start(struct hmmpd *d)
 	}
 	ms->d = d;
 	ms->lfd = ms->raw = -1;
-	d->msctp = ms;
+	*out = ms;	/* from here on, stop() cleans up */
 	/* an SCTP socket loads the module, and makes net.sctp.* appear */
 	fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
 	if (fd < 0)
@@ -103,10 +103,9 @@ int hmmpd_msctp_start(struct hmmpd *d)
 	return 0;
 }
 
-void hmmpd_msctp_stop(struct hmmpd *d)
+void hmmpd_msctp_stop(struct hmmpd *d, struct hmmpd_msctp *ms)
 {
-	struct hmmpd_msctp *ms = d->msctp;
-
+	(void)d;
 	if (!ms)
 		return;
 	while (ms->clients)
@@ -127,14 +126,13 @@ void hmmpd_msctp_stop(struct hmmpd *d)
 	if (ms->raw >= 0)
 		close(ms->raw);
 	free(ms);
-	d->msctp = NULL;
 }
 
 /* ---- hand-off and net change ------------------------------------------- */
 
-void hmmpd_msctp_handoff(struct hmmpd *d, uint32_t old_addr, uint32_t new_addr)
+void hmmpd_msctp_handoff(struct hmmpd_msctp *ms, uint32_t old_addr,
+			 uint32_t new_addr)
 {
-	struct hmmpd_msctp *ms = d->msctp;
 	struct assoc *a, *next;
 
 	if (!ms)
@@ -147,9 +145,8 @@ void hmmpd_msctp_handoff(struct hmmpd *d, uint32_t old_addr, uint32_t new_addr)
 	msctp_eval_link_all(ms);
 }
 
-void hmmpd_msctp_net(struct hmmpd *d, const struct hmmpd_netstate *st)
+void hmmpd_msctp_net(struct hmmpd_msctp *ms, const struct hmmpd_netstate *st)
 {
-	struct hmmpd_msctp *ms = d->msctp;
 	struct assoc *a, *next;
 
 	if (!ms)

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/feature.h"
+
 enum hmmpd_sctp_rule {
 	HMMPD_SCTP_ACK,		/* (a) on the ASCONF-ACK of the new address */
 	HMMPD_SCTP_LINK,	/* (b) link up and quality >= threshold */
@@ -109,13 +111,22 @@ uint32_t hmmpd_sctp_contact_addr(const char *contact);
 /* ---- the daemon's part (daemon.h) ---- */
 
 struct hmmpd;
+struct hmmpd_msctp;
 struct hmmpd_netstate;
 
-int hmmpd_msctp_start(struct hmmpd *d);
-void hmmpd_msctp_stop(struct hmmpd *d);
+/* The feature (feature.c, core/feature.h): [sctp], hand-off, net. */
+extern const struct hmmpd_feature hmmpd_feature_msctp;
+
+/*
+ * Start: *out the state, or NULL when [sctp] is off; 0, or -1 (logged; a
+ * state in *out is then stopped by the caller).
+ */
+int hmmpd_msctp_start(struct hmmpd *d, struct hmmpd_msctp **out);
+void hmmpd_msctp_stop(struct hmmpd *d, struct hmmpd_msctp *ms);
 /* A hand-off from old to new (be32): add, primary by rule. */
-void hmmpd_msctp_handoff(struct hmmpd *d, uint32_t old_addr, uint32_t new_addr);
+void hmmpd_msctp_handoff(struct hmmpd_msctp *ms, uint32_t old_addr,
+			 uint32_t new_addr);
 /* Addresses or links changed (after the debounce): deletes, rule (b). */
-void hmmpd_msctp_net(struct hmmpd *d, const struct hmmpd_netstate *st);
+void hmmpd_msctp_net(struct hmmpd_msctp *ms, const struct hmmpd_netstate *st);
 
 #endif /* HMMPD_MSCTP_H */

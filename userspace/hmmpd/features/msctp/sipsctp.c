@@ -30,7 +30,7 @@ void msctp_on_sip_sctp(struct sip *sip, const struct sip_flow *f, int fd,
 		       void *data)
 {
 	struct hmmpd *d = data;
-	struct hmmpd_msctp *ms = d->msctp;
+	struct hmmpd_msctp *ms = hmmpd_feature_state(d, &hmmpd_feature_msctp);
 	struct sctp_assoc_value av = { 0 };
 	char ip[HMMP_ADDRSTRLEN];
 	socklen_t len = sizeof(av);

@@ -16,11 +16,13 @@
 
 #include <openssl/evp.h>
 
+#include "core/config.h"
 #include "core/daemon.h"
-#include "edge.h"
 #include "core/log.h"
+#include "edge.h"
 #include "obd.h"
 #include "objects.h"
+#include "sip/uri.h"
 #include "util.h"
 
 struct hmmpd_ob {
@@ -46,43 +48,6 @@ void hmmpd_ob_conf_defaults(struct hmmpd_ob_conf *c)
 	c->flow_mtu = SIP_MTU_DEFAULT;
 }
 
-int hmmpd_ob_uri_addr(const char *uri, struct sip_addr *a, bool *tcp)
-{
-	const char *p, *at, *end;
-	char host[INET_ADDRSTRLEN];
-	struct in_addr in;
-	unsigned long port = SIP_PORT_DEFAULT;
-	size_t n;
-
-	if (strncasecmp(uri, "sip:", 4))
-		return -1;
-	p = uri + 4;
-	at = strchr(p, '@');
-	if (at && (!strchr(p, ';') || at < strchr(p, ';')))
-		p = at + 1;
-	end = p + strcspn(p, ":;>?");
-	n = (size_t)(end - p);
-	if (!n || n >= sizeof(host))
-		return -1;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	if (inet_pton(AF_INET, host, &in) != 1)
-		return -1;
-	if (*end == ':') {
-		char *e;
-
-		port = strtoul(end + 1, &e, 10);
-		if (e == end + 1 || !port || port > 65535 ||
-		    (*e && *e != ';' && *e != '>' && *e != '?'))
-			return -1;
-	}
-	a->addr = in.s_addr;
-	a->port = (uint16_t)port;
-	if (tcp)
-		*tcp = strcasestr(uri, ";transport=tcp") != NULL;
-	return 0;
-}
-
 int hmmpd_ob_conf_key(struct hmmpd_ob_conf *c, const char *name,
 		      const char *value, char *why, size_t whylen)
 {
@@ -95,7 +60,7 @@ int hmmpd_ob_conf_key(struct hmmpd_ob_conf *c, const char *name,
 		char *dst = name[0] == 'e' ? c->edge : c->next_hop;
 
 		if (*value && (strlen(value) >= HMMPD_OB_URI_MAX ||
-			       hmmpd_ob_uri_addr(value, &a, NULL))) {
+			       sip_uri_addr(value, &a, NULL))) {
 			snprintf(why, whylen, "%s: a sip: URI with a numeric IPv4 host, e.g. sip:192.0.2.1:5060",
 				 name);
 			return -1;
@@ -261,7 +226,7 @@ static void ua_failed(void *data, const char *why)
 
 	hmmpd_log(LOG_WARNING, "outbound: the flow to the edge failed (%s): registering again",
 		  why);
-	hmmpd_mobile_register_now(ob->d);
+	hmmpd_core_register_wanted(ob->d, "the Outbound flow failed");
 }
 
 static const struct ob_ua_ops ua_ops = {
@@ -392,9 +357,16 @@ static void derive_instance(struct hmmpd_ob *ob)
 		 h[10], h[11], h[12], h[13], h[14], h[15]);
 }
 
-int hmmpd_ob_start(struct hmmpd *d)
+static const struct hmmpd_ob_conf *ob_conf(const struct hmmpd *d)
 {
-	const struct hmmpd_ob_conf *c = &d->conf->ob;
+	return hmmpd_conf_feature(d->conf, &hmmpd_feature_outbound);
+}
+
+static void ob_stop(struct hmmpd *d, void *st);
+
+static int ob_start(struct hmmpd *d, void **state)
+{
+	const struct hmmpd_ob_conf *c = ob_conf(d);
 	struct ob_edge_cfg ecfg = { .software = "hmmpd " HMMP_USER_VERSION };
 	struct ob_ua_cfg ucfg = { .software = "hmmpd " HMMP_USER_VERSION };
 	struct hmmpd_ob *ob;
@@ -408,7 +380,7 @@ int hmmpd_ob_start(struct hmmpd *d)
 		return -1;
 	}
 	ob->d = d;
-	d->ob = ob;
+	*state = ob;
 	ob->ua_on = c->edge[0] != '\0';
 	ob->edge_on = (d->conf->roles & HMMP_ROLE_EDGE) != 0;
 	if (c->keepalive)
@@ -423,7 +395,7 @@ int hmmpd_ob_start(struct hmmpd *d)
 	}
 	memcpy(ecfg.secret, ob->secret, sizeof(ecfg.secret));
 	ob_edge_init(&ob->edge, &ecfg, &edge_ops, ob);
-	if (ob->ua_on && hmmpd_ob_uri_addr(c->edge, &ob->edge_addr, NULL)) {
+	if (ob->ua_on && sip_uri_addr(c->edge, &ob->edge_addr, NULL)) {
 		hmmpd_log(LOG_ERR, "outbound: edge %s: not a usable URI", c->edge);
 		goto err;
 	}
@@ -451,7 +423,7 @@ int hmmpd_ob_start(struct hmmpd *d)
 		};
 
 		if (!pcfg.self.addr || !c->next_hop[0] ||
-		    hmmpd_ob_uri_addr(c->next_hop, &pcfg.next, &pcfg.next_tcp)) {
+		    sip_uri_addr(c->next_hop, &pcfg.next, &pcfg.next_tcp)) {
 			hmmpd_log(LOG_ERR, "outbound: the edge role needs [sip] listen with an address and [outbound] next_hop");
 			goto err;
 		}
@@ -469,15 +441,17 @@ int hmmpd_ob_start(struct hmmpd *d)
 			  c->edge, ob->instance, c->reg_id);
 	sip_set_stun_handler(d->sip, on_stun, ob);
 	sip_set_conn_handler(d->sip, on_conn, ob);
+	hmmpd_core_set_edge(d, ob->ua_on ? &ob->edge_addr : NULL);
 	return 0;
 err:
-	hmmpd_ob_stop(d);
+	ob_stop(d, ob);
+	*state = NULL;
 	return -1;
 }
 
-void hmmpd_ob_stop(struct hmmpd *d)
+static void ob_stop(struct hmmpd *d, void *st)
 {
-	struct hmmpd_ob *ob = d->ob;
+	struct hmmpd_ob *ob = st;
 
 	if (!ob)
 		return;
@@ -485,34 +459,40 @@ void hmmpd_ob_stop(struct hmmpd *d)
 		sip_set_stun_handler(d->sip, NULL, NULL);
 		sip_set_conn_handler(d->sip, NULL, NULL);
 	}
+	hmmpd_core_set_edge(d, NULL);
 	hmmpd_edge_free(ob->px);
 	sd_event_source_disable_unref(ob->timer);
 	free(ob);
-	d->ob = NULL;
 }
 
-bool hmmpd_ob_register(struct hmmpd *d, char *headers, size_t hlen,
-		       char *cparams, size_t plen, struct sip_addr *next_hop)
+/*
+ * The UA side's part of a REGISTER: the extra header lines (Route,
+ * Supported), the Contact parameters, and the next hop.
+ */
+static bool ob_register_decorate(struct hmmpd *d, void *st,
+				 struct hmmpd_register_extra *x)
 {
-	struct hmmpd_ob *ob = d->ob;
+	struct hmmpd_ob *ob = st;
 	char ip[INET_ADDRSTRLEN];
 
 	if (!ob || !ob->ua_on)
 		return false;
 	inet_ntop(AF_INET, &ob->edge_addr.addr, ip, sizeof(ip));
 	/* RFC 5626 4.2: through the edge, Outbound's Contact parameters. */
-	snprintf(headers, hlen, "Route: <sip:%s:%u;lr>\r\nSupported: path, outbound",
+	snprintf(x->headers, sizeof(x->headers),
+		 "Route: <sip:%s:%u;lr>\r\nSupported: path, outbound",
 		 ip, ob->edge_addr.port);
-	snprintf(cparams, plen, ";reg-id=%u;+sip.instance=\"<%s>\"",
-		 d->conf->ob.reg_id, ob->instance);
-	*next_hop = ob->edge_addr;
+	snprintf(x->cparams, sizeof(x->cparams), ";reg-id=%u;+sip.instance=\"<%s>\"",
+		 ob_conf(d)->reg_id, ob->instance);
+	x->next_hop = ob->edge_addr;
 	return true;
 }
 
-void hmmpd_ob_registered(struct hmmpd *d, uint32_t src,
-			 const osip_message_t *resp)
+/* The REGISTER from src succeeded (resp: its 200, for Flow-Timer). */
+static void ob_registered(struct hmmpd *d, void *st, uint32_t src,
+			  const osip_message_t *resp)
 {
-	struct hmmpd_ob *ob = d->ob;
+	struct hmmpd_ob *ob = st;
 	struct ob_flow f = { .tp = OB_UDP };
 	char *ft = NULL;
 
@@ -524,7 +504,7 @@ void hmmpd_ob_registered(struct hmmpd *d, uint32_t src,
 	f.raddr = ob->edge_addr.addr;
 	f.rport = ob->edge_addr.port;
 	/* RFC 5626 4.4.1: the registrar's Flow-Timer paces keep-alives. */
-	if (resp && !d->conf->ob.keepalive &&
+	if (resp && !ob_conf(d)->keepalive &&
 	    !sip_header(resp, "Flow-Timer", 0, &ft)) {
 		ob_ua_set_flow_timer(&ob->ua, (unsigned int)strtoul(ft, NULL, 10));
 		free(ft);
@@ -535,13 +515,32 @@ void hmmpd_ob_registered(struct hmmpd *d, uint32_t src,
 	rearm(ob);
 }
 
-void hmmpd_ob_get(struct hmmpd *d, struct ob_ua_stats *ua,
-		  struct ob_edge_stats *edge)
+/* ---- the feature ---- */
+
+static const char *const ob_sections[] = { "outbound", NULL };
+
+static void ob_conf_defaults(void *conf)
 {
-	if (!d->ob)
-		return;
-	if (ua)
-		*ua = d->ob->ua.stats;
-	if (edge)
-		*edge = d->ob->edge.stats;
+	hmmpd_ob_conf_defaults(conf);
 }
+
+static int ob_conf_key(void *conf, const char *section, const char *name,
+		       const char *value, unsigned int line, char *why,
+		       size_t whylen)
+{
+	(void)section;
+	(void)line;
+	return hmmpd_ob_conf_key(conf, name, value, why, whylen);
+}
+
+const struct hmmpd_feature hmmpd_feature_outbound = {
+	.name = "outbound",
+	.sections = ob_sections,
+	.conf_size = sizeof(struct hmmpd_ob_conf),
+	.conf_defaults = ob_conf_defaults,
+	.conf_key = ob_conf_key,
+	.start = ob_start,
+	.stop = ob_stop,
+	.register_decorate = ob_register_decorate,
+	.registered = ob_registered,
+};

@@ -23,8 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stun/outbound.h"
+#include "core/feature.h"
 #include "sip/sip.h"
+#include "stun/outbound.h"
 
 #define HMMPD_OB_URI_MAX	192
 #define HMMPD_OB_INSTANCE_MAX	64
@@ -48,28 +49,11 @@ int hmmpd_ob_conf_key(struct hmmpd_ob_conf *c, const char *name,
 		      const char *value, char *why, size_t whylen);
 
 /*
- * A SIP URI with a numeric IPv4 host: sip:[user@]a.b.c.d[:port][;params].
- * *tcp when it says transport=tcp. 0 or -1.
+ * The feature (core/feature.h): owns [outbound]; starts after the SIP
+ * core; decorates the REGISTERs the mobile sends, runs keep-alives once
+ * one succeeded, asks for another when the flow fails; publishes the edge
+ * to the core (hmmpd_core_set_edge) for the correspondent's origin rule.
  */
-int hmmpd_ob_uri_addr(const char *uri, struct sip_addr *a, bool *tcp);
-
-struct hmmpd;
-
-/* Start after sip_start(): 0, or -1 (logged). Safe when off. */
-int hmmpd_ob_start(struct hmmpd *d);
-void hmmpd_ob_stop(struct hmmpd *d);
-
-/*
- * UA side, for a REGISTER: the extra header lines (Route, Supported) and
- * the Contact parameters, and the next hop. false when Outbound is off.
- */
-bool hmmpd_ob_register(struct hmmpd *d, char *headers, size_t hlen,
-		       char *cparams, size_t plen, struct sip_addr *next_hop);
-/* The REGISTER from src succeeded (resp: its 200, for Flow-Timer). */
-void hmmpd_ob_registered(struct hmmpd *d, uint32_t src,
-			 const osip_message_t *resp);
-/* The counters (either may be NULL). */
-void hmmpd_ob_get(struct hmmpd *d, struct ob_ua_stats *ua,
-		  struct ob_edge_stats *edge);
+extern const struct hmmpd_feature hmmpd_feature_outbound;
 
 #endif /* HMMPD_OBD_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmmpd: the correspondent and router roles, answering INFO (daemon.h).
+ * hmmpd: the correspondent and router roles, answering INFO: a feature
+ * (correspondent.h) that takes every SIP request to this host.
  *
  * The order of the checks: digest authentication first (401: an
  * unauthenticated request learns nothing about its body), then the body
@@ -18,13 +19,16 @@
 
 #include <uapi/linux/hmmp.h>
 
-#include "sip/auth.h"
-#include "sip/body.h"
 #include "core/daemon.h"
+#include "core/feature.h"
 #include "core/kern.h"
 #include "core/log.h"
 #include "core/net.h"
 #include "core/policy.h"
+#include "correspondent.h"
+#include "sip/auth.h"
+#include "sip/body.h"
+#include "sip/uri.h"
 #include "util.h"
 
 #define HDR_ALLOW	"Allow: INFO, OPTIONS"
@@ -356,20 +360,20 @@ static uint32_t via_addr(const osip_via_t *via)
 	return a.s_addr;
 }
 
-int hmmpd_uas_origin(const struct hmmpd_conf *conf, const osip_message_t *req,
-		     const struct sip_addr *src, uint32_t *origin)
+int hmmpd_uas_origin(const struct sip_addr *edge, const char *registrar,
+		     const osip_message_t *req, const struct sip_addr *src,
+		     uint32_t *origin)
 {
 	uint32_t trusted[2] = { 0, 0 }, vias[HMMPD_UAS_MAX_VIAS];
-	struct sip_addr edge, reg;
+	struct sip_addr reg;
 	osip_via_t *via;
 	size_t n = 0;
 
 	*origin = src->addr;
-	if (!conf->ob.edge[0] || hmmpd_ob_uri_addr(conf->ob.edge, &edge, NULL) ||
-	    edge.addr != src->addr || edge.port != src->port)
+	if (!edge || edge->addr != src->addr || edge->port != src->port)
 		return 0;
-	trusted[0] = edge.addr;
-	if (conf->registrar[0] && !hmmpd_ob_uri_addr(conf->registrar, &reg, NULL))
+	trusted[0] = edge->addr;
+	if (registrar && registrar[0] && !sip_uri_addr(registrar, &reg, NULL))
 		trusted[1] = reg.addr;
 	while (n < HMMPD_UAS_MAX_VIAS &&
 	       osip_message_get_via(req, (int)n, &via) >= 0 && via)
@@ -380,33 +384,33 @@ int hmmpd_uas_origin(const struct hmmpd_conf *conf, const osip_message_t *req,
 	return hmmpd_policy_origin(trusted, 2, vias, n, origin) ? -1 : 1;
 }
 
-void hmmpd_uas_request(struct sip *sip, const osip_message_t *req,
-		       const struct sip_addr *src, enum sip_transport tp,
-		       void *data)
+static bool uas_request(struct hmmpd *d, void *state,
+			const osip_message_t *req, const struct sip_addr *src,
+			enum sip_transport tp)
 {
-	struct hmmpd *d = data;
 	struct req_ctx *x;
 
-	(void)sip;
+	(void)state;
 	(void)tp;
 	if (!strcmp(req->sip_method, "OPTIONS")) {
 		respond(d, req, 200, NULL, HDR_ALLOW "\r\nAccept: " HMMPD_BODY_ACCEPT);
-		return;
+		return true;
 	}
 	if (strcmp(req->sip_method, "INFO")) {
 		respond(d, req, 405, NULL, HDR_ALLOW);
-		return;
+		return true;
 	}
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		respond(d, req, 500, "Out of memory", NULL);
-		return;
+		return true;
 	}
 	x->d = d;
 	x->req = req;
 	x->src = src->addr;
 	hmmp_addr_format(src->addr, x->ip);
-	x->relayed = hmmpd_uas_origin(d->conf, req, src, &x->origin);
+	x->relayed = hmmpd_uas_origin(d->have_edge ? &d->edge : NULL,
+				      d->conf->registrar, req, src, &x->origin);
 	/*
 	 * The nonce is bound to the source (the 401 goes there: answering it
 	 * proves the address reachable) and to the Call-ID, which a retry
@@ -420,4 +424,10 @@ void hmmpd_uas_request(struct sip *sip, const osip_message_t *req,
 	handle_info(x);
 	ctx_free(x);
 	free(x);
+	return true;
 }
+
+const struct hmmpd_feature hmmpd_feature_correspondent = {
+	.name = "correspondent",
+	.sip_request = uas_request,
+};
