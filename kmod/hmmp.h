@@ -38,7 +38,30 @@ struct hmmp_net {
 /* The namespace's state; valid while @net is alive and the module loaded. */
 struct hmmp_net *hmmp_net(const struct net *net);
 
-int hmmp_pernet_init(void);
+/*
+ * What the rest of the module plugs into every namespace, so that this file
+ * calls none of it: main.c fills the table (the netfilter hooks, the netlink
+ * events) and hands it to hmmp_pernet_init(); it must stay valid until
+ * hmmp_pernet_uninit() returns. Every member is required.
+ */
+struct hmmp_pernet_ops {
+	/* Last step of a namespace's setup, its tables and counters ready;
+	 * undone by @exit, the first step of its teardown. Process context.
+	 */
+	int (*init)(struct net *net);
+	void (*exit)(struct net *net);
+	/* The tables' events (struct hmmp_sipeye and hmmp_binding_table
+	 * notify): any context, called under the tables' locks with BHs off.
+	 */
+	void (*conn_event)(struct net *net, enum hmmp_sipeye_event ev,
+			   const struct hmmp_conn_info *ci,
+			   enum hmmp_event_reason reason);
+	void (*binding_event)(struct net *net, enum hmmp_binding_event ev,
+			      const struct hmmp_binding_info *bi,
+			      enum hmmp_event_reason reason);
+};
+
+int hmmp_pernet_init(const struct hmmp_pernet_ops *ops);
 void hmmp_pernet_uninit(void);
 
 #endif /* _HMMP_H */

@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmmp.ko: SIP-signalled host mobility for TCP. Module init and exit only;
- * see hmmp.h for the per-namespace state and the other files for the jobs.
+ * hmmp.ko: SIP-signalled host mobility for TCP. Module init and exit only,
+ * and the wiring of the parts: see hmmp.h for the per-namespace state and
+ * the other files for the jobs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include "hmmp.h"
+#include "hooks.h"
 #include "netlink.h"
+
+/* Each namespace gets the hooks; the tables' events go to netlink. */
+static const struct hmmp_pernet_ops hmmp_pernet_parts = {
+	.init = hmmp_hooks_register,
+	.exit = hmmp_hooks_unregister,
+	.conn_event = hmmp_nl_conn_event,
+	.binding_event = hmmp_nl_binding_event,
+};
 
 static int __init hmmp_init(void)
 {
 	int err;
 
-	err = hmmp_pernet_init();
+	err = hmmp_pernet_init(&hmmp_pernet_parts);
 	if (err)
 		goto err_out;
 	err = hmmp_nl_init();

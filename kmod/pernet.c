@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per network namespace setup: the SIP_EYE table, its expiry worker and
- * the netfilter hooks, created with the namespace and torn down with it.
+ * Per network namespace setup: the SIP_EYE table, the binding table, their
+ * expiry worker and what main.c plugs in (struct hmmp_pernet_ops: the
+ * netfilter hooks, the netlink events), created with the namespace and torn
+ * down with it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <net/netns/generic.h>
 #include "hmmp.h"
-#include "hooks.h"
-#include "netlink.h"
 
 static unsigned int hmmp_net_id __read_mostly;
+/* Set before the namespaces are set up, read-only while any exists. */
+static const struct hmmp_pernet_ops *hmmp_parts __read_mostly;
 
 struct hmmp_net *hmmp_net(const struct net *net)
 {
@@ -33,7 +35,7 @@ static void hmmp_conn_event(struct hmmp_sipeye *t, enum hmmp_sipeye_event ev,
 {
 	struct hmmp_net *hn = t->priv;
 
-	hmmp_nl_conn_event(hn->net, ev, ci, reason);
+	hmmp_parts->conn_event(hn->net, ev, ci, reason);
 }
 
 static void hmmp_binding_event(struct hmmp_binding_table *t,
@@ -43,7 +45,7 @@ static void hmmp_binding_event(struct hmmp_binding_table *t,
 {
 	struct hmmp_net *hn = t->priv;
 
-	hmmp_nl_binding_event(hn->net, ev, bi, reason);
+	hmmp_parts->binding_event(hn->net, ev, bi, reason);
 }
 
 static int __net_init hmmp_net_init(struct net *net)
@@ -71,7 +73,7 @@ static int __net_init hmmp_net_init(struct net *net)
 		goto err_bindings;
 	}
 
-	err = hmmp_hooks_register(net);
+	err = hmmp_parts->init(net);
 	if (err)
 		goto err_dp;
 
@@ -92,8 +94,8 @@ static void __net_exit hmmp_net_exit(struct net *net)
 {
 	struct hmmp_net *hn = hmmp_net(net);
 
-	/* Unregistering waits for packets already inside the hooks. */
-	hmmp_hooks_unregister(net);
+	/* Unregistering the hooks waits for packets already inside them. */
+	hmmp_parts->exit(net);
 	cancel_delayed_work_sync(&hn->gc_work);
 	hmmp_binding_uninit(&hn->bindings);
 	free_percpu(hn->dp);
@@ -107,8 +109,10 @@ static struct pernet_operations hmmp_net_ops = {
 	.size = sizeof(struct hmmp_net),
 };
 
-int hmmp_pernet_init(void)
+int hmmp_pernet_init(const struct hmmp_pernet_ops *ops)
 {
+	/* Registering sets up the namespaces that exist already. */
+	hmmp_parts = ops;
 	return register_pernet_subsys(&hmmp_net_ops);
 }
 
