@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/auth.c (judging credentials against the
+ * Unit tests: userspace/hmmpd/sip/auth.c (judging credentials against the
  * secrets, nonce counts, challenges, answering challenges). The client
  * side (hmmpd_auth_answer) and the server side meet: whatever the one
  * writes, the other must accept, and any change must be refused.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: userspace/hmmpd/body.c (the INFO address-binding body). */
+/* Unit tests: userspace/hmmpd/sip/body.c (the INFO address-binding body). */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>

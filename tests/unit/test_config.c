@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: userspace/hmmpd/config.c (hmmpd.conf). */
+/* Unit tests: userspace/hmmpd/core/config.c (hmmpd.conf). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: userspace/hmmpd/digest.c (SIP digest authentication). */
+/* Unit tests: userspace/hmmpd/sip/digest.c (SIP digest authentication). */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>

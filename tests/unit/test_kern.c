@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/kern.c (hmmpd's requests to hmmp.ko), on the
+ * Unit tests: userspace/hmmpd/core/kern.c (hmmpd's requests to hmmp.ko), on the
  * fake kernel of fake_kernel.h holding the small model of the module of
  * fake_module.h: a connection table, a binding table with the module's
  * create/replace rules, and (as Linux 6.1+ does for families that validate

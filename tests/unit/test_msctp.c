@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/msctp.c (mSCTP: [sctp] keys, sysctls, the
+ * Unit tests: userspace/hmmpd/features/msctp/ (mSCTP: [sctp] keys, sysctls, the
  * ASCONF-ACK parser, damping, the control socket) and the client side in
  * userspace/lib/hmmp_sctp.c. SCTP sockets themselves exist only in the VM
  * (tests/vm/scenarios/5x-sctp-*.sh); here the control socket is driven

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: userspace/hmmpd/net.c (choosing the attachment). */
+/* Unit tests: userspace/hmmpd/core/net.c (choosing the attachment). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

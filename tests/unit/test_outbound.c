@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/outbound.c, the edge and UA state machines
+ * Unit tests: userspace/hmmpd/stun/outbound.c, the edge and UA state machines
  * of SIP Outbound's STUN side and seed 003's ForceTCP / GetToken usage.
  * A fake network records what each side sends; the last test wires an
  * edge and a UA together through a NAT and plays the seed's figure 1.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: userspace/hmmpd/plan.c (hand-off planning). */
+/* Unit tests: userspace/hmmpd/core/plan.c (hand-off planning). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>

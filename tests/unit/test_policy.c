@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/policy.c (what a correspondent or a router
+ * Unit tests: userspace/hmmpd/core/policy.c (what a correspondent or a router
  * grants a binding request), with a random test against a naive
  * reference of the rules.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/sip.c, the SIP user agent core. Pure parts
+ * Unit tests: userspace/hmmpd/sip/, the SIP user agent core. Pure parts
  * (framing, transport choice, branches) directly; the rest through real
  * sockets on 127.0.0.1 with ephemeral ports, inside this process only: two
  * sip instances talking to each other, or one and a raw socket playing the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/stun.c, the STUN codec. RFC 5769's vectors,
+ * Unit tests: userspace/hmmpd/stun/stun.c, the STUN codec. RFC 5769's vectors,
  * round trips of every attribute and method, the seed's FLOW-TOKEN padding
  * rule, and malformed input. Decoded buffers are heap copies of exactly
  * the tested length, so valgrind sees any read past the end.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: userspace/hmmpd/uas.c, the correspondent and router side of
+ * Unit tests: userspace/hmmpd/features/correspondent/correspondent.c, the correspondent and router side of
  * hmmpd, end to end in one process: a SIP client (sip.c) sends INFO
  * requests to the daemon's request handler, which talks to a fake hmmp.ko
  * (fake_kernel.h, fake_module.h) holding a connection and a binding table.
