@@ -145,20 +145,7 @@ bool msctp_assoc_gone(struct assoc *a)
 int msctp_arm(struct hmmpd_msctp *ms, sd_event_source **src, uint64_t in_us,
 	      sd_event_time_handler_t fn, void *arg)
 {
-	uint64_t when = hmmpd_now_us(ms->d) + in_us;
-	int r;
-
-	if (*src) {
-		r = sd_event_source_set_time(*src, when);
-		if (r >= 0)
-			r = sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
-	} else {
-		r = sd_event_add_time(ms->d->ev, src, CLOCK_MONOTONIC, when, 1000,
-				      fn, arg);
-	}
-	if (r < 0)
-		hmmpd_log(LOG_ERR, "sctp: cannot arm a timer: %s", strerror(-r));
-	return r;
+	return hmmpd_timer_arm(ms->d, src, in_us, fn, arg);
 }
 
 struct assoc *msctp_assoc_by_id(struct hmmpd_msctp *ms, unsigned int id)
