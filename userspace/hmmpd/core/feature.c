@@ -117,12 +117,11 @@ int hmmpd_features_start(struct hmmpd *d)
 
 	for (i = 0; i < count(); i++) {
 		d->fstate[i] = NULL;
+		d->nstarted = i + 1;	/* stop() also cleans up a half start */
 		if (table[i]->start && table[i]->start(d, &d->fstate[i])) {
 			hmmpd_log(LOG_ERR, "%s: cannot start", table[i]->name);
-			d->nstarted = i + 1;	/* stop() may clean up a half start */
 			return -1;
 		}
-		d->nstarted = i + 1;
 	}
 	return 0;
 }
