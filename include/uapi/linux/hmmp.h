@@ -31,6 +31,17 @@
  *   HMMP_CMD_BINDING_DEL   doit, CAP_NET_ADMIN. HMMP_A_BINDING with the key.
  *   HMMP_CMD_BINDING_GET   dump, resumable; one HMMP_A_BINDING per message.
  *   HMMP_CMD_BINDING_FLUSH doit, CAP_NET_ADMIN. Reply: HMMP_A_COUNT.
+ *   HMMP_CMD_TUNNEL_SOCK   doit, CAP_NET_ADMIN. With HMMP_A_SOCK_FD: the
+ *                          caller's bound AF_INET UDP socket of that file
+ *                          descriptor, in the request's namespace, becomes
+ *                          the namespace's UDP tunnel socket (replacing any
+ *                          earlier one): hmmp.ko takes the tunnel frames
+ *                          that reach it and leaves every other datagram
+ *                          to the socket's owner; frames of udp bindings
+ *                          leave from its address and port. Without
+ *                          HMMP_A_SOCK_FD: detaches it. Closing the socket
+ *                          detaches it too. Reply: the resulting
+ *                          HMMP_A_CONFIG (HMMP_CFG_A_UDP_PORT).
  *
  * Events, multicast on group HMMP_MCGRP_EVENTS ("events"), which needs
  * CAP_NET_ADMIN in the network namespace to join: HMMP_CMD_EVENT_* below,
@@ -38,7 +49,11 @@
  * hand-off carrying HMMP_A_HANDOFF_OLD/NEW and HMMP_A_COUNT.
  *
  * A binding's key is (HMMP_BIND_A_ORIG, HMMP_BIND_A_PEER, HMMP_BIND_A_KIND);
- * PEER 0.0.0.0 means any correspondent.
+ * PEER 0.0.0.0 means any correspondent. A binding with HMMP_ENCAP_UDP also
+ * has HMMP_BIND_A_PORT, the UDP port of the tunnel's far end (on a
+ * correspondent: the mobile's care-of port as seen, e.g. a NAT's mapping;
+ * on a mobile: the correspondent's tunnel port); other encapsulations have
+ * none.
  */
 #ifndef _UAPI_LINUX_HMMP_H
 #define _UAPI_LINUX_HMMP_H
@@ -65,6 +80,7 @@ enum hmmp_cmd {
 	HMMP_CMD_EVENT_HANDOFF,
 	HMMP_CMD_EVENT_BINDING_NEW,
 	HMMP_CMD_EVENT_BINDING_DEL,
+	HMMP_CMD_TUNNEL_SOCK,
 	__HMMP_CMD_MAX,
 };
 
@@ -86,6 +102,7 @@ enum hmmp_attr {
 	HMMP_A_CONFIG,		/* nest: HMMP_CFG_A_* */
 	HMMP_A_BINDING,		/* nest: HMMP_BIND_A_* */
 	HMMP_A_REASON,		/* u8: enum hmmp_event_reason */
+	HMMP_A_SOCK_FD,		/* u32: a file descriptor of the caller */
 	__HMMP_A_MAX,
 };
 
@@ -166,6 +183,11 @@ enum hmmp_stat_attr {
 	HMMP_STAT_A_PMTU_SENT,		/* ICMP frag-needed sent */
 	HMMP_STAT_A_TUNNEL_ERRORS,	/* ICMP errors about tunnel packets */
 	HMMP_STAT_A_ERRORS_RELAYED,	/* ICMP unreachable sent for them */
+	/* UDP tunnel frames (whole inner IPv4 header) that match no udp
+	 * binding's outer address and port: dropped
+	 */
+	HMMP_STAT_A_UDP_UNKNOWN,
+	HMMP_STAT_A_UDP_NOSOCK,		/* udp binding, no tunnel socket: dropped */
 	__HMMP_STAT_A_MAX,
 };
 
@@ -188,6 +210,10 @@ enum hmmp_cfg_attr {
 	HMMP_CFG_A_TIMEOUT_DISCONNECT,	/* linger after close or reset */
 	HMMP_CFG_A_ROLES,		/* u32: HMMP_ROLE_* */
 	HMMP_CFG_A_BIND_MAX,		/* u32, >= 1: binding records */
+	/* be16, replies only: the UDP tunnel socket's local port, 0 when
+	 * none (set with HMMP_CMD_TUNNEL_SOCK; CONFIG_SET refuses it)
+	 */
+	HMMP_CFG_A_UDP_PORT,
 	__HMMP_CFG_A_MAX,
 };
 
@@ -197,6 +223,9 @@ enum hmmp_cfg_attr {
 enum hmmp_encap {
 	HMMP_ENCAP_IPIP = 1,	/* RFC 2003, IP protocol 4 */
 	HMMP_ENCAP_MINIMAL,	/* RFC 2004, IP protocol 55 */
+	HMMP_ENCAP_UDP,		/* the IPv4 packet right after a UDP header
+				 * (as Linux FOU direct), docs/datapath.md
+				 */
 };
 
 /* Which side of the hand-off a binding serves. */
@@ -224,6 +253,7 @@ enum hmmp_bind_attr {
 	HMMP_BIND_A_PKTS_DECAP,	/* u64 */
 	HMMP_BIND_A_BYTES_DECAP, /* u64 */
 	HMMP_BIND_A_MIN_SRC,	/* u8 flag 0/1: RFC 2004 original-source field */
+	HMMP_BIND_A_PORT,	/* be16: udp only, the far end's UDP port */
 	__HMMP_BIND_A_MAX,
 };
 
