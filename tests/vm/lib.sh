@@ -487,6 +487,9 @@ hmmp_load() {
 		return 1
 	fi
 	HMMP_LOADED=1
+	# insmod resolves no dependency: UDP encapsulation uses the kernel's
+	# UDP tunnel API (udp_tunnel.ko), which modprobe would load first.
+	run modprobe udp_tunnel || return $?
 	run insmod "$HMMP_KO" "$@"
 	rc=$?
 	[ $rc -eq 0 ] || return $rc
