@@ -8,6 +8,7 @@
 
 #include <linux/ip.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <net/ip.h>
@@ -139,18 +140,33 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 	outer = (const struct iphdr *)(icmph + 1);
 	if ((icmph->type != ICMP_DEST_UNREACH &&
 	     icmph->type != ICMP_TIME_EXCEEDED) || outer->ihl < 5 ||
-	    !hmmp_is_tunnel_proto(outer->protocol))
+	    (!hmmp_is_tunnel_proto(outer->protocol) &&
+	     outer->protocol != IPPROTO_UDP))
 		return;
 	need += outer->ihl * 4 - sizeof(*outer);
-	need += outer->protocol == IPPROTO_IPIP ? sizeof(*inner) :
-						  HMMP_MINIMAL_HLEN;
+	if (outer->protocol == IPPROTO_UDP)
+		need += sizeof(struct udphdr) + sizeof(*inner);
+	else
+		need += outer->protocol == IPPROTO_IPIP ? sizeof(*inner) :
+							  HMMP_MINIMAL_HLEN;
 	if (!pskb_may_pull(skb, need))
 		return;
 	icmph = (const struct icmphdr *)(skb->data + off);
 	outer = (const struct iphdr *)(icmph + 1);
 	a.outer_saddr = outer->saddr;
 	a.outer_daddr = outer->daddr;
-	if (outer->protocol == IPPROTO_IPIP) {
+	if (outer->protocol == IPPROTO_UDP) {
+		/* UDP encapsulation: only from our tunnel socket's port. */
+		const struct udphdr *uh = (const struct udphdr *)
+			((const u8 *)outer + outer->ihl * 4);
+		struct sock *usk = hmmp_udp_sock(hn->net);
+
+		if (!usk || uh->source != inet_sk(usk)->inet_sport)
+			return;
+		inner = (const struct iphdr *)(uh + 1);
+		a.saddr = inner->saddr;
+		a.daddr = inner->daddr;
+	} else if (outer->protocol == IPPROTO_IPIP) {
 		inner = (const struct iphdr *)((const u8 *)outer +
 					       outer->ihl * 4);
 		a.saddr = inner->saddr;
