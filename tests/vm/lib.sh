@@ -552,6 +552,14 @@ hmmp_stat() {
 	json_get "$2" "$out"
 }
 
+# hmmp_config_has NS KEY VALUE: 'hmmpctl -j config' in NS says KEY is
+# VALUE (e.g. udp_port 5060: a tunnel socket is attached).
+hmmp_config_has() {
+	local out
+	out=$(_hmmp_in "$1" hmmpctl -j config 2>/dev/null) || return 1
+	[ "$(json_get "$2" "$out")" = "$3" ]
+}
+
 # hmmp_count_is NS N: NS's table holds N records (stats conn_count).
 hmmp_count_is() {
 	[ "$(hmmp_stat "$1" conn_count)" = "$2" ]
