@@ -25,9 +25,11 @@
 #include <linux/net.h>
 #include <linux/netdevice.h>
 #include <linux/udp.h>
+#include <net/gro.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
 #include <net/netlink.h>
+#include <net/protocol.h>
 #include <net/sock.h>
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
@@ -118,6 +120,48 @@ drop:
 	return 0;
 }
 
+/*
+ * GRO, as Linux's FOU does it for IP-in-IP: the UDP payload goes to the
+ * IPv4-in-IPv4 offload (inet_offloads[IPPROTO_IPIP]), whose checks are the
+ * classifier's in short (a 20-byte IPv4 header, its checksum right, its
+ * total length the payload's); anything else (SIP, STUN) is flushed
+ * unmerged and reaches hmmp_udp_rcv() as it came. A merged frame reaches
+ * it as one GSO packet (SKB_GSO_UDP_TUNNEL* | SKB_GSO_IPXIP4), which
+ * decapsulation turns into a plain TCP (or UDP) GSO packet.
+ */
+static struct sk_buff *hmmp_udp_gro_receive(struct sock *sk,
+					    struct list_head *head,
+					    struct sk_buff *skb)
+{
+	const struct net_offload *ops;
+
+	/* The UDP header is the outer tunnel header: the inner IPv4 offload
+	 * is the first encapsulation level GRO sees.
+	 */
+	NAPI_GRO_CB(skb)->encap_mark = 0;
+	NAPI_GRO_CB(skb)->is_fou = 1;
+	ops = rcu_dereference(inet_offloads[IPPROTO_IPIP]);
+	if (!ops || !ops->callbacks.gro_receive) {
+		NAPI_GRO_CB(skb)->flush = 1;
+		return NULL;
+	}
+	return call_gro_receive(ops->callbacks.gro_receive, head, skb);
+}
+
+static int hmmp_udp_gro_complete(struct sock *sk, struct sk_buff *skb,
+				 int nhoff)
+{
+	const struct net_offload *ops;
+	int err;
+
+	ops = rcu_dereference(inet_offloads[IPPROTO_IPIP]);
+	if (WARN_ON_ONCE(!ops || !ops->callbacks.gro_complete))
+		return -EOPNOTSUPP;
+	err = ops->callbacks.gro_complete(skb, nhoff);
+	skb_set_inner_mac_header(skb, nhoff);
+	return err;
+}
+
 /* hn->udp_lock held. */
 static void hmmp_udp_release(struct hmmp_net *hn, struct sock *sk)
 {
@@ -126,6 +170,8 @@ static void hmmp_udp_release(struct hmmp_net *hn, struct sock *sk)
 	RCU_INIT_POINTER(hn->udp_sk, NULL);
 	WRITE_ONCE(up->encap_rcv, NULL);
 	WRITE_ONCE(up->encap_destroy, NULL);
+	WRITE_ONCE(up->gro_receive, NULL);
+	WRITE_ONCE(up->gro_complete, NULL);
 	WRITE_ONCE(up->encap_type, 0);
 	rcu_assign_sk_user_data(sk, NULL);
 	/* No receive handler nor sender of ours is running on it after. */
@@ -151,6 +197,8 @@ int hmmp_udp_attach(struct net *net, int fd, struct netlink_ext_ack *extack)
 		.encap_type = HMMP_UDP_ENCAP_TYPE,
 		.encap_rcv = hmmp_udp_rcv,
 		.encap_destroy = hmmp_udp_destroy,
+		.gro_receive = hmmp_udp_gro_receive,
+		.gro_complete = hmmp_udp_gro_complete,
 	};
 	struct socket *sock;
 	struct sock *sk, *old;
