@@ -75,6 +75,7 @@ static void hmmp_binding_fill(const struct hmmp_binding *b, unsigned long now,
 	bi->kind = b->kind;
 	bi->encap = b->encap;
 	bi->min_src = b->min_src;
+	bi->port = b->port;
 	bi->lifetime = b->lifetime;
 	if (b->lifetime && time_before(now, b->expires))
 		bi->expires_ms = jiffies64_to_msecs(b->expires - now);
@@ -178,7 +179,11 @@ static int hmmp_binding_check(const struct hmmp_binding_params *p,
 		return -EINVAL;
 	if (p->kind < HMMP_BIND_CORRESPONDENT || p->kind > HMMP_BIND_ROUTER)
 		return -EINVAL;
-	if (p->encap != HMMP_ENCAP_IPIP && p->encap != HMMP_ENCAP_MINIMAL)
+	if (p->encap != HMMP_ENCAP_IPIP && p->encap != HMMP_ENCAP_MINIMAL &&
+	    p->encap != HMMP_ENCAP_UDP)
+		return -EINVAL;
+	/* A UDP tunnel's far end has a port; the others have none. */
+	if (p->encap == HMMP_ENCAP_UDP ? !p->port : p->port != 0)
 		return -EINVAL;
 	if (p->lifetime > HMMP_BINDING_LIFETIME_MAX)
 		return -EINVAL;
@@ -229,6 +234,7 @@ int hmmp_binding_set(struct hmmp_binding_table *t,
 	b->encap = p->encap;
 	b->min_src = p->encap == HMMP_ENCAP_MINIMAL && p->min_src;
 	b->coa = p->coa;
+	b->port = p->port;
 	b->lifetime = p->lifetime;
 	b->expires = now + (unsigned long)p->lifetime * HZ;
 	b->created = now;

@@ -59,6 +59,7 @@ struct hmmp_binding {
 	u8 encap;		/* enum hmmp_encap */
 	bool min_src;		/* RFC 2004: carry the original source */
 	bool ctr_owner;		/* frees ctr when freed (see top) */
+	__be16 port;		/* udp: the far end's UDP port; else 0 */
 	__be32 coa;		/* care-of address: the tunnel's far end */
 	u32 lifetime;		/* seconds, 0 = until deleted */
 	unsigned long expires;	/* jiffies; meaningless if !lifetime */
@@ -86,8 +87,9 @@ struct hmmp_binding_params {
 	__be32 orig;		/* != 0, unicast */
 	__be32 peer;		/* 0 = any correspondent */
 	u8 kind;		/* HMMP_BIND_CORRESPONDENT..HMMP_BIND_ROUTER */
-	u8 encap;		/* HMMP_ENCAP_IPIP or HMMP_ENCAP_MINIMAL */
+	u8 encap;		/* HMMP_ENCAP_IPIP, _MINIMAL or _UDP */
 	bool min_src;		/* minimal only; ignored (stored false) for IPIP */
+	__be16 port;		/* udp: != 0, the far end's port; others: 0 */
 	__be32 coa;		/* != 0, unicast, != orig */
 	u32 lifetime;		/* seconds, <= HMMP_BINDING_LIFETIME_MAX; 0 = none */
 };
@@ -100,6 +102,7 @@ struct hmmp_binding_info {
 	u8 kind;
 	u8 encap;
 	bool min_src;
+	__be16 port;
 	u32 lifetime;
 	u64 expires_ms;		/* time left; 0 when expired or no lifetime */
 	u64 age_ms;		/* since created */

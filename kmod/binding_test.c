@@ -200,7 +200,16 @@ static void binding_invalid(struct kunit *test)
 	q = p;
 	q.encap = 0;
 	KUNIT_EXPECT_EQ(test, bt_set(c, q, F_CREATE), -EINVAL);
-	q.encap = HMMP_ENCAP_MINIMAL + 1;
+	q.encap = HMMP_ENCAP_UDP + 1;
+	KUNIT_EXPECT_EQ(test, bt_set(c, q, F_CREATE), -EINVAL);
+	/* a UDP tunnel needs the far end's port; the others take none */
+	q = p;
+	q.encap = HMMP_ENCAP_UDP;
+	KUNIT_EXPECT_EQ(test, bt_set(c, q, F_CREATE), -EINVAL);
+	q = p;
+	q.port = htons(5060);
+	KUNIT_EXPECT_EQ(test, bt_set(c, q, F_CREATE), -EINVAL);
+	q.encap = HMMP_ENCAP_MINIMAL;
 	KUNIT_EXPECT_EQ(test, bt_set(c, q, F_CREATE), -EINVAL);
 	q = p;
 	q.lifetime = HMMP_BINDING_LIFETIME_MAX + 1;
@@ -209,6 +218,45 @@ static void binding_invalid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bt_set(c, q, F_CREATE), 0);
 	KUNIT_EXPECT_EQ(test, bt_stats(c).count, 1u);
 	KUNIT_EXPECT_EQ(test, c->events[HMMP_BINDING_EV_NEW], 1);
+}
+
+/* A UDP binding keeps its port, and a replace may change it. */
+static void binding_udp_port(struct kunit *test)
+{
+	struct bt_ctx *c = test->priv;
+	struct hmmp_binding_params p = bp(orig1, peer1,
+					  HMMP_BIND_CORRESPONDENT, coa1, 0);
+	const struct hmmp_binding *b;
+	struct hmmp_binding_info bi;
+
+	p.encap = HMMP_ENCAP_UDP;
+	p.port = htons(40000);
+	KUNIT_ASSERT_EQ(test, bt_set(c, p, F_CREATE), 0);
+	rcu_read_lock();
+	b = hmmp_binding_lookup(&c->t, orig1, peer1, HMMP_BIND_CORRESPONDENT,
+				c->now);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	if (b) {
+		KUNIT_EXPECT_EQ(test, b->encap, HMMP_ENCAP_UDP);
+		KUNIT_EXPECT_EQ(test, ntohs(b->port), 40000);
+	}
+	rcu_read_unlock();
+	/* the NAT gave another mapping: rebinding replaces the port */
+	p.port = htons(40001);
+	KUNIT_ASSERT_EQ(test, bt_set(c, p, F_REPLACE), 0);
+	KUNIT_ASSERT_TRUE(test, hmmp_binding_get(&c->t, orig1, peer1,
+						 HMMP_BIND_CORRESPONDENT,
+						 c->now, &bi));
+	KUNIT_EXPECT_EQ(test, ntohs(bi.port), 40001);
+	KUNIT_EXPECT_EQ(test, bi.encap, HMMP_ENCAP_UDP);
+	/* back to IP-in-IP: the port goes */
+	p.encap = HMMP_ENCAP_IPIP;
+	p.port = 0;
+	KUNIT_ASSERT_EQ(test, bt_set(c, p, F_REPLACE), 0);
+	KUNIT_ASSERT_TRUE(test, hmmp_binding_get(&c->t, orig1, peer1,
+						 HMMP_BIND_CORRESPONDENT,
+						 c->now, &bi));
+	KUNIT_EXPECT_EQ(test, bi.port, 0);
 }
 
 static void binding_init_bits(struct kunit *test)
@@ -833,6 +881,7 @@ static void binding_random_vs_reference(struct kunit *test)
 static struct kunit_case hmmp_binding_cases[] = {
 	KUNIT_CASE(binding_insert_lookup),
 	KUNIT_CASE(binding_invalid),
+	KUNIT_CASE(binding_udp_port),
 	KUNIT_CASE(binding_init_bits),
 	KUNIT_CASE(binding_exact_vs_any),
 	KUNIT_CASE(binding_replace_refresh),

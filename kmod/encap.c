@@ -7,6 +7,7 @@
 
 #include <linux/ip.h>
 #include <linux/in.h>
+#include <linux/udp.h>
 #include <net/ip.h>
 #include <net/dst.h>
 #include <net/inet_ecn.h>
@@ -389,9 +390,60 @@ static int hmmp_decap_apply_minimal(struct sk_buff *skb,
 	return 0;
 }
 
+int hmmp_udp_parse(struct sk_buff *skb, struct hmmp_decap_info *info)
+{
+	const unsigned int uhl = sizeof(struct udphdr);
+	const struct iphdr *oiph, *iiph;
+	const struct udphdr *uh;
+	unsigned int ihl, ilen, avail;
+	int tos;
+
+	memset(info, 0, sizeof(*info));
+	if (skb->len < uhl + sizeof(*iiph) ||
+	    !pskb_may_pull(skb, uhl + sizeof(*iiph)))
+		return -ENOENT;
+	avail = skb->len - uhl;
+	iiph = (const struct iphdr *)(skb->data + uhl);
+	if (iiph->version != 4 || iiph->ihl < 5)
+		return -ENOENT;
+	ihl = iiph->ihl * 4;
+	if (ihl > avail || !pskb_may_pull(skb, uhl + ihl))
+		return -ENOENT;
+	iiph = (const struct iphdr *)(skb->data + uhl);
+	if (ip_fast_csum(iiph, iiph->ihl))
+		return -ENOENT;
+	ilen = ntohs(iiph->tot_len);
+	if (!ilen && skb_is_gso(skb))
+		ilen = avail;	/* an aggregate beyond 64K */
+	if (ilen != avail)
+		return -ENOENT;
+
+	/* A tunnel frame: from here on it is ours to take or drop. */
+	if (hmmp_proto_is_encap(iiph->protocol))
+		return -ELOOP;
+	oiph = ip_hdr(skb);
+	tos = hmmp_ecn_decap(oiph->tos, iiph->tos);
+	if (tos < 0)
+		return tos;
+	uh = (const struct udphdr *)skb->data;
+	info->encap = HMMP_ENCAP_UDP;
+	info->outer_saddr = oiph->saddr;
+	info->outer_daddr = oiph->daddr;
+	info->outer_sport = uh->source;
+	info->inner_saddr = iiph->saddr;
+	info->inner_daddr = iiph->daddr;
+	info->inner_protocol = iiph->protocol;
+	info->len = ilen;
+	info->strip = uhl;
+	info->inner_hlen = ihl;
+	info->inner_tos = tos;
+	return 0;
+}
+
 int hmmp_decap_apply(struct sk_buff *skb, const struct hmmp_decap_info *info)
 {
-	if (info->encap == HMMP_ENCAP_IPIP)
+	/* UDP: the UDP header goes as IP-in-IP's outer header does. */
+	if (info->encap == HMMP_ENCAP_IPIP || info->encap == HMMP_ENCAP_UDP)
 		return hmmp_decap_apply_ipip(skb, info);
 	return hmmp_decap_apply_minimal(skb, info);
 }

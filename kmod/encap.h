@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * IP-in-IP (RFC 2003) and minimal (RFC 2004) encapsulation and
- * decapsulation of IPv4 packets: skb transforms only. The caller routes the
+ * decapsulation of IPv4 packets, and the receive side of UDP encapsulation
+ * (the send side is the kernel's UDP tunnel API, in udptun.c): skb
+ * transforms only. The caller routes the
  * result, runs netfilter, checks bindings and counts; nothing here takes a
  * lock or looks at the namespace's state.
  *
@@ -113,15 +115,18 @@ struct hmmp_decap_info {
 	__be32 outer_daddr;
 	__be32 inner_saddr;	/* the original datagram's addresses */
 	__be32 inner_daddr;
-	u8 encap;		/* HMMP_ENCAP_IPIP or HMMP_ENCAP_MINIMAL */
+	__be16 outer_sport;	/* UDP: the tunnel entry's port */
+	u8 encap;		/* HMMP_ENCAP_IPIP, _MINIMAL or _UDP */
 	u8 inner_protocol;	/* the original datagram's protocol */
 	bool min_src;		/* minimal: the S bit was set */
 	u16 len;		/* the original datagram's length */
 	/* for hmmp_decap_apply() */
 	u16 outer_hlen;		/* outer IP header bytes */
-	u16 strip;		/* bytes removed: outer header or minimal */
-	u16 inner_hlen;		/* IP-in-IP: inner header bytes */
-	u8 inner_tos;		/* IP-in-IP: after RFC 6040 decapsulation */
+	u16 strip;		/* bytes removed: outer header or minimal;
+				 * UDP: the UDP header
+				 */
+	u16 inner_hlen;		/* IP-in-IP, UDP: inner header bytes */
+	u8 inner_tos;		/* IP-in-IP, UDP: after RFC 6040 */
 };
 
 /*
@@ -170,6 +175,31 @@ struct hmmp_decap_info {
  */
 int hmmp_decap_parse(struct sk_buff *skb, struct hmmp_decap_info *info);
 int hmmp_decap_apply(struct sk_buff *skb, const struct hmmp_decap_info *info);
+
+/* Outer IPv4 plus UDP header of HMMP_ENCAP_UDP. */
+#define HMMP_UDP_OVERHEAD	28
+
+/*
+ * UDP encapsulation shares its port with SIP and STUN (docs/datapath.md,
+ * "UDP encapsulation"), so each datagram that reaches the tunnel socket is
+ * classified first. @skb is as a UDP socket's encap_rcv handler gets it:
+ * skb->data at the UDP header (whose checksum the stack has verified), the
+ * network header the outer IPv4 one. A tunnel frame is a payload that is
+ * one whole IPv4 packet: version 4, ihl >= 5, the header within the
+ * payload and its checksum right, and its total length exactly the
+ * payload's. A SIP request ("INFO" begins with 0x49, version 4 and ihl 9)
+ * would have to get a header checksum and a total length right by
+ * chance; STUN (first byte 0 or 1) and keep-alives (CR LF) are never one.
+ *
+ * Returns 0 and fills @info (outer addresses and source port, inner
+ * addresses and protocol, len, strip, inner_hlen, inner_tos) for
+ * hmmp_decap_apply(); -ENOENT when the payload is not a tunnel frame (the
+ * socket's owner gets it); for a tunnel frame that must be dropped:
+ * -ELOOP (nested: inner protocol 4 or 55) or -EILSEQ (RFC 6040: outer CE
+ * on a not-ECT inner packet). Does not change the packet's bytes; may
+ * pull headers into the linear area. Any context.
+ */
+int hmmp_udp_parse(struct sk_buff *skb, struct hmmp_decap_info *info);
 int hmmp_decap(struct sk_buff *skb, struct hmmp_decap_info *info);
 
 /* RFC 6040 normal mode on a TOS byte. The outer TOS for an inner one. */

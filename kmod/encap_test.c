@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/ip.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/prandom.h>
 #include <net/ip.h>
 #include <net/checksum.h>
@@ -1049,6 +1050,144 @@ static void gso_minimal(struct kunit *test)
 	}
 }
 
+/*
+ * A datagram as a UDP socket's encap_rcv gets it: an outer header a_coa
+ * -> a_exit (TOS @tos), a UDP header 40001 -> 5060 and @b as payload,
+ * skb->data at the UDP header.
+ */
+static struct sk_buff *udp_frame(struct kunit *test, u8 tos, const void *b,
+				 unsigned int len)
+{
+	u8 *buf = kunit_kzalloc(test, 8 + len, GFP_KERNEL);
+	struct udphdr *uh = (struct udphdr *)buf;
+	struct sk_buff *skb;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	uh->source = htons(40001);
+	uh->dest = htons(5060);
+	uh->len = htons(8 + len);
+	memcpy(buf + 8, b, len);
+	skb = wrap(test, IPPROTO_UDP, tos, buf, 8 + len);
+	skb_pull(skb, 20);
+	skb_reset_transport_header(skb);
+	return skb;
+}
+
+/* Not a tunnel frame: -ENOENT, bytes untouched (the socket gets it). */
+static void udp_not_frame(struct kunit *test, const void *b, unsigned int len)
+{
+	struct sk_buff *skb = udp_frame(test, 0, b, len);
+	struct hmmp_decap_info info;
+	struct snap s;
+
+	snap_take(test, skb, &s);
+	KUNIT_EXPECT_EQ(test, hmmp_udp_parse(skb, &info), -ENOENT);
+	snap_same(test, skb, &s);
+	kfree_skb(skb);
+}
+
+/* A whole inner IPv4 packet is a frame; it decapsulates to itself. */
+static void udp_frame_ok(struct kunit *test)
+{
+	struct sk_buff *skb = udp_frame(test, 0, p1, sizeof(p1));
+	struct hmmp_decap_info info;
+
+	KUNIT_ASSERT_EQ(test, hmmp_udp_parse(skb, &info), 0);
+	KUNIT_EXPECT_EQ(test, info.encap, HMMP_ENCAP_UDP);
+	EXPECT_EQ_RAW(test, info.outer_saddr, a_coa);
+	EXPECT_EQ_RAW(test, info.outer_daddr, a_exit);
+	KUNIT_EXPECT_EQ(test, ntohs(info.outer_sport), 40001);
+	EXPECT_EQ_RAW(test, info.inner_saddr, a_orig);
+	EXPECT_EQ_RAW(test, info.inner_daddr, a_peer);
+	KUNIT_EXPECT_EQ(test, info.inner_protocol, IPPROTO_UDP);
+	KUNIT_EXPECT_EQ(test, info.len, (u16)sizeof(p1));
+	KUNIT_EXPECT_EQ(test, info.strip, 8);
+	KUNIT_EXPECT_EQ(test, info.inner_hlen, 20);
+	KUNIT_EXPECT_EQ(test, info.inner_tos, 0xb8);
+	KUNIT_ASSERT_EQ(test, hmmp_decap_apply(skb, &info), 0);
+	KUNIT_EXPECT_EQ(test, skb->len, (unsigned int)sizeof(p1));
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data, p1, sizeof(p1)), 0);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)skb_network_header(skb),
+			    (void *)skb->data);
+	KUNIT_EXPECT_EQ(test, skb_network_header_len(skb), 20u);
+	kfree_skb(skb);
+}
+
+/*
+ * SIP, STUN and keep-alives share the port: none is a frame. "INFO"
+ * begins with 0x49 (version 4, ihl 9) but gets neither the header
+ * checksum nor the total length right.
+ */
+static void udp_demux(struct kunit *test)
+{
+	static const char info[] =
+		"INFO sip:bob@198.51.100.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bK1\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const u8 stun[20] = {
+		0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	};
+	u8 b[sizeof(p1) + 1] __aligned(4);
+
+	udp_not_frame(test, info, sizeof(info) - 1);
+	udp_not_frame(test, "OPTIONS sip:a SIP/2.0\r\n\r\n", 25);
+	udp_not_frame(test, stun, sizeof(stun));
+	udp_not_frame(test, "\r\n\r\n", 4);		/* RFC 5626 keep-alive */
+	udp_not_frame(test, "", 0);
+	/* almost a frame: each one thing wrong */
+	udp_not_frame(test, p1, 19);			/* short of a header */
+	udp_not_frame(test, p1, sizeof(p1) - 1);	/* tot_len too long */
+	memcpy(b, p1, sizeof(p1));
+	b[sizeof(p1)] = 0;
+	udp_not_frame(test, b, sizeof(b));		/* tot_len too short */
+	memcpy(b, p1, sizeof(p1));
+	b[10] ^= 0x01;					/* header checksum */
+	udp_not_frame(test, b, sizeof(p1));
+	memcpy(b, p1, sizeof(p1));
+	b[0] = 0x44;					/* ihl 4 */
+	fix_csum(b);
+	udp_not_frame(test, b, sizeof(p1));
+	memcpy(b, p1, sizeof(p1));
+	b[0] = 0x65;					/* version 6 */
+	udp_not_frame(test, b, sizeof(p1));
+}
+
+/* Frames that are ours to drop: nested, or refused by RFC 6040. */
+static void udp_frame_refused(struct kunit *test)
+{
+	struct hmmp_decap_info info;
+	struct sk_buff *skb;
+	u8 b[sizeof(p1)] __aligned(4);
+
+	memcpy(b, p1, sizeof(p1));
+	b[9] = IPPROTO_IPIP;
+	fix_csum(b);
+	skb = udp_frame(test, 0, b, sizeof(b));
+	KUNIT_EXPECT_EQ(test, hmmp_udp_parse(skb, &info), -ELOOP);
+	kfree_skb(skb);
+	b[9] = HMMP_IPPROTO_MINIMAL;
+	fix_csum(b);
+	skb = udp_frame(test, 0, b, sizeof(b));
+	KUNIT_EXPECT_EQ(test, hmmp_udp_parse(skb, &info), -ELOOP);
+	kfree_skb(skb);
+	/* outer CE on a not-ECT inner packet (p1's TOS 0xb8) */
+	skb = udp_frame(test, INET_ECN_CE, p1, sizeof(p1));
+	KUNIT_EXPECT_EQ(test, hmmp_udp_parse(skb, &info), -EILSEQ);
+	kfree_skb(skb);
+	/* outer CE on ECT(0): the inner packet leaves marked CE */
+	memcpy(b, p1, sizeof(p1));
+	b[1] = 0xb8 | INET_ECN_ECT_0;
+	fix_csum(b);
+	skb = udp_frame(test, INET_ECN_CE, b, sizeof(b));
+	KUNIT_ASSERT_EQ(test, hmmp_udp_parse(skb, &info), 0);
+	KUNIT_EXPECT_EQ(test, info.inner_tos, 0xb8 | INET_ECN_CE);
+	KUNIT_ASSERT_EQ(test, hmmp_decap_apply(skb, &info), 0);
+	KUNIT_EXPECT_EQ(test, hdr(skb, 0)->tos, 0xb8 | INET_ECN_CE);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(skb->data, 5), 0);
+	kfree_skb(skb);
+}
+
 static struct kunit_case hmmp_encap_cases[] = {
 	KUNIT_CASE(ecn_tables),
 	KUNIT_CASE(ipip_bytes),
@@ -1071,6 +1210,9 @@ static struct kunit_case hmmp_encap_cases[] = {
 	KUNIT_CASE(gso_ipip),
 	KUNIT_CASE(gso_ipip_decap),
 	KUNIT_CASE(gso_minimal),
+	KUNIT_CASE(udp_frame_ok),
+	KUNIT_CASE(udp_demux),
+	KUNIT_CASE(udp_frame_refused),
 	{}
 };
 

@@ -8,6 +8,7 @@
 #define _HMMP_H
 
 #include <linux/workqueue.h>
+#include <linux/mutex.h>
 #include <net/net_namespace.h>
 #include "sipeye.h"
 #include "binding.h"
@@ -24,6 +25,8 @@ struct hmmp_dp_pcpu {
 	u64 pmtu_sent;		/* ICMP fragmentation-needed sent */
 	u64 tunnel_errors;	/* ICMP errors about our tunnel packets */
 	u64 errors_relayed;	/* ICMP unreachable relayed to senders */
+	u64 udp_unknown;	/* UDP tunnel frames no binding names */
+	u64 udp_nosock;		/* udp binding without a tunnel socket */
 };
 
 struct hmmp_net {
@@ -33,6 +36,11 @@ struct hmmp_net {
 	struct hmmp_dp_pcpu __percpu *dp;
 	u32 roles;			/* HMMP_ROLE_*; READ_ONCE on packets */
 	struct delayed_work gc_work;	/* expires records and bindings */
+	/* The UDP tunnel socket (udptun.c), RCU on the packet path;
+	 * attached and detached under udp_lock.
+	 */
+	struct sock __rcu *udp_sk;
+	struct mutex udp_lock;		/* serialises udp_sk's changes */
 };
 
 /* The namespace's state; valid while @net is alive and the module loaded. */

@@ -8,6 +8,7 @@
 
 #include <linux/ip.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <net/ip.h>
@@ -18,6 +19,7 @@
 #include "hmmp.h"
 #include "hooks.h"
 #include "encap.h"
+#include "udptun.h"
 #include "compat.h"
 
 int hmmp_tcp_parse(const struct sk_buff *skb, struct hmmp_tcp_seg *seg)
@@ -138,18 +140,33 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 	outer = (const struct iphdr *)(icmph + 1);
 	if ((icmph->type != ICMP_DEST_UNREACH &&
 	     icmph->type != ICMP_TIME_EXCEEDED) || outer->ihl < 5 ||
-	    !hmmp_is_tunnel_proto(outer->protocol))
+	    (!hmmp_is_tunnel_proto(outer->protocol) &&
+	     outer->protocol != IPPROTO_UDP))
 		return;
 	need += outer->ihl * 4 - sizeof(*outer);
-	need += outer->protocol == IPPROTO_IPIP ? sizeof(*inner) :
-						  HMMP_MINIMAL_HLEN;
+	if (outer->protocol == IPPROTO_UDP)
+		need += sizeof(struct udphdr) + sizeof(*inner);
+	else
+		need += outer->protocol == IPPROTO_IPIP ? sizeof(*inner) :
+							  HMMP_MINIMAL_HLEN;
 	if (!pskb_may_pull(skb, need))
 		return;
 	icmph = (const struct icmphdr *)(skb->data + off);
 	outer = (const struct iphdr *)(icmph + 1);
 	a.outer_saddr = outer->saddr;
 	a.outer_daddr = outer->daddr;
-	if (outer->protocol == IPPROTO_IPIP) {
+	if (outer->protocol == IPPROTO_UDP) {
+		/* UDP encapsulation: only from our tunnel socket's port. */
+		const struct udphdr *uh = (const struct udphdr *)
+			((const u8 *)outer + outer->ihl * 4);
+		struct sock *usk = hmmp_udp_sock(hn->net);
+
+		if (!usk || uh->source != inet_sk(usk)->inet_sport)
+			return;
+		inner = (const struct iphdr *)(uh + 1);
+		a.saddr = inner->saddr;
+		a.daddr = inner->daddr;
+	} else if (outer->protocol == IPPROTO_IPIP) {
 		inner = (const struct iphdr *)((const u8 *)outer +
 					       outer->ihl * 4);
 		a.saddr = inner->saddr;
@@ -221,6 +238,8 @@ static unsigned int hmmp_overhead(const struct hmmp_binding *b, bool with_src)
 {
 	if (b->encap == HMMP_ENCAP_IPIP)
 		return sizeof(struct iphdr);
+	if (b->encap == HMMP_ENCAP_UDP)
+		return HMMP_UDP_OVERHEAD;
 	return with_src ? HMMP_MINIMAL_HLEN_SRC : HMMP_MINIMAL_HLEN;
 }
 
@@ -262,7 +281,9 @@ static int hmmp_encap_one(struct net *net, struct sk_buff *skb,
  * segment sent on its own (NF_STOLEN); with @steal (forwarding) the packet
  * always leaves through ip_local_out() from this host. A packet too big
  * for the tunnel with DF set is answered with ICMP fragmentation-needed
- * carrying the tunnel's MTU (RFC 2003 section 5.1).
+ * carrying the tunnel's MTU (RFC 2003 section 5.1). UDP encapsulation
+ * leaves through the namespace's tunnel socket (udptun.c), always
+ * NF_STOLEN; without a socket its packets are dropped and counted.
  */
 static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 				     const struct hmmp_binding *b,
@@ -280,10 +301,21 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 					HMMP_IPPROTO_MINIMAL,
 	};
 	struct sk_buff *segs_list, *seg, *next;
+	struct sock *usk = NULL;
 	bool with_src;
 	struct rtable *rt;
 	int err;
 
+	if (b->encap == HMMP_ENCAP_UDP) {
+		usk = hmmp_udp_sock(net);
+		if (!usk) {
+			this_cpu_inc(dp->udp_nosock);
+			return NF_DROP;
+		}
+		fl4.flowi4_proto = IPPROTO_UDP;
+		fl4.fl4_sport = inet_sk(usk)->inet_sport;
+		fl4.fl4_dport = b->port;
+	}
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return NF_DROP;
@@ -313,6 +345,13 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		 */
 		kfree_skb(skb);
 		return NF_STOLEN;
+	}
+
+	if (usk) {
+		/* iptunnel_xmit() scrubs it: the outer flow is the socket's */
+		if (hmmp_udp_xmit(usk, skb, rt, saddr, daddr, b->port))
+			return NF_STOLEN;	/* consumed, and not sent */
+		goto stolen;
 	}
 
 	if (b->encap == HMMP_ENCAP_MINIMAL && skb_is_gso(skb)) {

@@ -11,11 +11,21 @@
 #include "hmmp.h"
 #include "hooks.h"
 #include "netlink.h"
+#include "udptun.h"
+
+/* The tunnel socket goes first: no frame may reach a namespace's state
+ * while it is torn down.
+ */
+static void hmmp_net_parts_exit(struct net *net)
+{
+	hmmp_udp_detach(net);
+	hmmp_hooks_unregister(net);
+}
 
 /* Each namespace gets the hooks; the tables' events go to netlink. */
 static const struct hmmp_pernet_ops hmmp_pernet_parts = {
 	.init = hmmp_hooks_register,
-	.exit = hmmp_hooks_unregister,
+	.exit = hmmp_net_parts_exit,
 	.conn_event = hmmp_nl_conn_event,
 	.binding_event = hmmp_nl_binding_event,
 };
@@ -52,6 +62,6 @@ module_exit(hmmp_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_VERSION(HMMP_VERSION);
-MODULE_DESCRIPTION("hmmp: SIP_EYE TCP tracking and IP-in-IP mobility");
+MODULE_DESCRIPTION("hmmp: SIP_EYE TCP tracking and IP-in-IP, minimal and UDP tunnels for mobility");
 MODULE_AUTHOR("The hmmp developers");
 MODULE_ALIAS_GENL_FAMILY(HMMP_GENL_NAME);

@@ -14,6 +14,7 @@
 #include <net/sock.h>
 #include "hmmp.h"
 #include "netlink.h"
+#include "udptun.h"
 #include "compat.h"
 
 /* Largest accepted limits: keep a table's memory bounded. */
@@ -40,6 +41,8 @@ const struct nla_policy hmmp_nl_cfg_policy[HMMP_CFG_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_timeout_range),
 	[HMMP_CFG_A_ROLES] = NLA_POLICY_MASK(NLA_U32, HMMP_ROLE_ALL),
 	[HMMP_CFG_A_BIND_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_table_range),
+	/* read-only: HMMP_CMD_TUNNEL_SOCK sets it */
+	[HMMP_CFG_A_UDP_PORT] = { .type = NLA_REJECT },
 };
 
 static struct netlink_range_validation hmmp_lifetime_range = {
@@ -51,12 +54,13 @@ const struct nla_policy hmmp_nl_bind_policy[HMMP_BIND_A_MAX + 1] = {
 	[HMMP_BIND_A_COA] = { .type = NLA_BE32 },
 	[HMMP_BIND_A_PEER] = { .type = NLA_BE32 },
 	[HMMP_BIND_A_ENCAP] = NLA_POLICY_RANGE(NLA_U8, HMMP_ENCAP_IPIP,
-					       HMMP_ENCAP_MINIMAL),
+					       HMMP_ENCAP_UDP),
 	[HMMP_BIND_A_KIND] = NLA_POLICY_RANGE(NLA_U8, HMMP_BIND_CORRESPONDENT,
 					      HMMP_BIND_ROUTER),
 	[HMMP_BIND_A_LIFETIME] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_lifetime_range),
 	[HMMP_BIND_A_MIN_SRC] = NLA_POLICY_MAX(NLA_U8, 1),
+	[HMMP_BIND_A_PORT] = { .type = NLA_BE16 },
 };
 
 const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1] = {
@@ -66,6 +70,7 @@ const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_HANDOFF_NEW] = { .type = NLA_BE32 },
 	[HMMP_A_CONFIG] = NLA_POLICY_NESTED(hmmp_nl_cfg_policy),
 	[HMMP_A_BINDING] = NLA_POLICY_NESTED(hmmp_nl_bind_policy),
+	[HMMP_A_SOCK_FD] = { .type = NLA_U32 },
 };
 
 static struct genl_family hmmp_family;
@@ -150,6 +155,8 @@ static void hmmp_dp_stats(struct hmmp_net *hn, struct hmmp_dp_pcpu *sum)
 		sum->pmtu_sent += READ_ONCE(p->pmtu_sent);
 		sum->tunnel_errors += READ_ONCE(p->tunnel_errors);
 		sum->errors_relayed += READ_ONCE(p->errors_relayed);
+		sum->udp_unknown += READ_ONCE(p->udp_unknown);
+		sum->udp_nosock += READ_ONCE(p->udp_nosock);
 	}
 }
 
@@ -181,7 +188,11 @@ static int hmmp_put_dp_stats(struct sk_buff *msg, struct hmmp_net *hn)
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_TUNNEL_ERRORS, dp.tunnel_errors,
 			      HMMP_STAT_A_PAD) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_ERRORS_RELAYED,
-			      dp.errors_relayed, HMMP_STAT_A_PAD))
+			      dp.errors_relayed, HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_UDP_UNKNOWN, dp.udp_unknown,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_UDP_NOSOCK, dp.udp_nosock,
+			      HMMP_STAT_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -397,7 +408,8 @@ static int hmmp_put_config(struct sk_buff *msg, struct hmmp_net *hn)
 	    nla_put_u32(msg, HMMP_CFG_A_TIMEOUT_DISCONNECT,
 			cfg->timeout[HMMP_CONN_DISCONNECT]) ||
 	    nla_put_u32(msg, HMMP_CFG_A_ROLES, hn->roles) ||
-	    nla_put_u32(msg, HMMP_CFG_A_BIND_MAX, hn->bindings.max))
+	    nla_put_u32(msg, HMMP_CFG_A_BIND_MAX, hn->bindings.max) ||
+	    nla_put_be16(msg, HMMP_CFG_A_UDP_PORT, hmmp_udp_port(hn->net)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -498,7 +510,8 @@ static int hmmp_put_binding(struct sk_buff *skb,
 	    nla_put_u64_64bit(skb, HMMP_BIND_A_PKTS_DECAP,
 			      bi->pkts[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD) ||
 	    nla_put_u64_64bit(skb, HMMP_BIND_A_BYTES_DECAP,
-			      bi->bytes[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD)) {
+			      bi->bytes[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD) ||
+	    (bi->port && nla_put_be16(skb, HMMP_BIND_A_PORT, bi->port))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -560,6 +573,17 @@ static int hmmp_nl_binding_new(struct sk_buff *skb, struct genl_info *info)
 	p.min_src = hmmp_nla_u8_or(tb[HMMP_BIND_A_MIN_SRC], 0);
 	p.lifetime = tb[HMMP_BIND_A_LIFETIME] ?
 		     nla_get_u32(tb[HMMP_BIND_A_LIFETIME]) : 0;
+	p.port = tb[HMMP_BIND_A_PORT] ? nla_get_be16(tb[HMMP_BIND_A_PORT]) : 0;
+	if (p.encap == HMMP_ENCAP_UDP && !p.port) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HMMP_A_BINDING],
+				    "udp encapsulation needs the far end's port");
+		return -EINVAL;
+	}
+	if (p.encap != HMMP_ENCAP_UDP && p.port) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[HMMP_BIND_A_PORT],
+				    "a port is for udp encapsulation only");
+		return -EINVAL;
+	}
 	if (!hmmp_addr_usable(p.orig) || !hmmp_addr_usable(p.coa) ||
 	    (p.peer && !hmmp_addr_usable(p.peer)) || p.orig == p.coa) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HMMP_A_BINDING],
@@ -624,6 +648,22 @@ static int hmmp_nl_binding_flush(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+static int hmmp_nl_tunnel_sock(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	int err;
+
+	if (info->attrs[HMMP_A_SOCK_FD]) {
+		err = hmmp_udp_attach(net, nla_get_u32(info->attrs[HMMP_A_SOCK_FD]),
+				      info->extack);
+		if (err)
+			return err;
+	} else {
+		hmmp_udp_detach(net);
+	}
+	return hmmp_config_reply(info, hmmp_net(net), HMMP_CMD_TUNNEL_SOCK);
 }
 
 static int hmmp_fill_binding(struct sk_buff *skb, const void *obj)
@@ -752,6 +792,11 @@ static const struct genl_ops hmmp_nl_ops[] = {
 	{
 		.cmd = HMMP_CMD_BINDING_FLUSH,
 		.doit = hmmp_nl_binding_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HMMP_CMD_TUNNEL_SOCK,
+		.doit = hmmp_nl_tunnel_sock,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

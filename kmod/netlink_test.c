@@ -112,6 +112,8 @@ static void nl_policy_cfg_ranges(struct kunit *test)
 					30 * 24 * 3600 + 1), 0);
 	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_ROLES, BIT(4)), 0);
 	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_MAX + 1, 1), 0);
+	/* read-only: only HMMP_CMD_TUNNEL_SOCK sets the UDP port */
+	KUNIT_EXPECT_LT(test, cfg_parse(test, HMMP_CFG_A_UDP_PORT, 5060), 0);
 }
 
 /* A config attribute that is not a nest. */
@@ -149,6 +151,10 @@ static void nl_policy_binding(struct kunit *test)
 						 htonl(0xcb00710a))), 0);
 	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_ENCAP, 1,
 						 HMMP_ENCAP_MINIMAL)), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_ENCAP, 1,
+						 HMMP_ENCAP_UDP)), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_PORT, 2,
+						 htons(5060))), 0);
 	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_KIND, 1,
 						 HMMP_BIND_ROUTER)), 0);
 	KUNIT_EXPECT_EQ(test, nl_parse(bind_with(test, HMMP_BIND_A_LIFETIME, 4,
@@ -157,7 +163,9 @@ static void nl_policy_binding(struct kunit *test)
 	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_ENCAP, 1,
 						 0)), 0);
 	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_ENCAP, 1,
-						 HMMP_ENCAP_MINIMAL + 1)), 0);
+						 HMMP_ENCAP_UDP + 1)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_PORT, 4,
+						 5060)), 0);
 	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_KIND, 1,
 						 HMMP_BIND_ROUTER + 1)), 0);
 	KUNIT_EXPECT_LT(test, nl_parse(bind_with(test, HMMP_BIND_A_LIFETIME, 4,

@@ -54,6 +54,7 @@ static int __net_init hmmp_net_init(struct net *net)
 	int err;
 
 	hn->net = net;
+	mutex_init(&hn->udp_lock);
 	hn->roles = HMMP_ROLE_MOBILE | HMMP_ROLE_CORRESPONDENT;
 	err = hmmp_sipeye_init(&hn->sipeye, HMMP_SIPEYE_HASH_BITS);
 	if (err)

@@ -487,6 +487,9 @@ hmmp_load() {
 		return 1
 	fi
 	HMMP_LOADED=1
+	# insmod resolves no dependency: UDP encapsulation uses the kernel's
+	# UDP tunnel API (udp_tunnel.ko), which modprobe would load first.
+	run modprobe udp_tunnel || return $?
 	run insmod "$HMMP_KO" "$@"
 	rc=$?
 	[ $rc -eq 0 ] || return $rc
@@ -547,6 +550,14 @@ hmmp_stat() {
 	local out
 	out=$(_hmmp_in "$1" hmmpctl -j stats 2>/dev/null) || return 1
 	json_get "$2" "$out"
+}
+
+# hmmp_config_has NS KEY VALUE: 'hmmpctl -j config' in NS says KEY is
+# VALUE (e.g. udp_port 5060: a tunnel socket is attached).
+hmmp_config_has() {
+	local out
+	out=$(_hmmp_in "$1" hmmpctl -j config 2>/dev/null) || return 1
+	[ "$(json_get "$2" "$out")" = "$3" ]
 }
 
 # hmmp_count_is NS N: NS's table holds N records (stats conn_count).

@@ -5,7 +5,7 @@
   stream.py server ADDR PORT --bytes N [--rate BPS] [--out FILE]
   stream.py client ADDR PORT --bytes N [--rate BPS] [--out FILE]
                    [--progress FILE] [--src ADDR]
-  both also take [--stop-file FILE]
+  both also take [--stop-file FILE] [--chunk N]
 
 Each end sends N bytes of a deterministic pseudo-random stream (the server's
 and the client's differ) at most BPS bytes per second, while it reads
@@ -18,6 +18,8 @@ the number of bytes received so far, so that a scenario can act mid-stream.
 With --stop-file FILE an end stops sending as soon as FILE exists (N is then
 an upper bound): a stream that runs for as long as the scenario needs, whose
 ends are compared as usual (one end's "sent" against the other's "recv").
+--chunk N sends N bytes at a time (default 16384): with a low --rate, an
+interactive stream (--chunk 40 --rate 800: a 40-byte line every 50 ms).
 """
 import argparse
 import os
@@ -32,11 +34,11 @@ import time
 CHUNK = 16384
 
 
-def stream_bytes(seed, n):
+def stream_bytes(seed, n, chunk=CHUNK):
     rnd = random.Random(seed)
     left = n
     while left > 0:
-        k = min(CHUNK, left)
+        k = min(chunk, left)
         yield rnd.randbytes(k)
         left -= k
 
@@ -49,7 +51,7 @@ def write_progress(path, n):
     os.replace(tmp, path)
 
 
-def run(sock, seed, n, rate, progress, stop_file=None):
+def run(sock, seed, n, rate, progress, stop_file=None, chunk=CHUNK):
     res = {"sent": 0, "recv": 0, "stall_ms": 0}
     sent_h = hashlib.sha256()
     recv_h = hashlib.sha256()
@@ -58,12 +60,12 @@ def run(sock, seed, n, rate, progress, stop_file=None):
     def sender():
         start = time.monotonic()
         try:
-            for chunk in stream_bytes(seed, n):
+            for piece in stream_bytes(seed, n, chunk):
                 if stop_file and os.path.exists(stop_file):
                     break
-                sock.sendall(chunk)
-                sent_h.update(chunk)
-                res["sent"] += len(chunk)
+                sock.sendall(piece)
+                sent_h.update(piece)
+                res["sent"] += len(piece)
                 if rate:
                     ahead = res["sent"] / rate - (time.monotonic() - start)
                     if ahead > 0:
@@ -86,7 +88,7 @@ def run(sock, seed, n, rate, progress, stop_file=None):
             last = now
             recv_h.update(data)
             res["recv"] += len(data)
-            if progress and res["recv"] - last_report >= 65536:
+            if progress and res["recv"] - last_report >= min(65536, 64 * chunk):
                 last_report = res["recv"]
                 write_progress(progress, res["recv"])
     except OSError as e:
@@ -113,6 +115,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--src", help="client: local address to bind")
     ap.add_argument("--stop-file", help="stop sending once this file exists")
+    ap.add_argument("--chunk", type=int, default=CHUNK,
+                    help="bytes per send (default %d)" % CHUNK)
     a = ap.parse_args()
 
     if a.role == "server":
@@ -128,7 +132,9 @@ def main():
                                         source_address=(a.src, 0) if a.src else None)
         seed = 2
     sock.settimeout(a.timeout)
-    res = run(sock, seed, a.bytes, a.rate, a.progress, a.stop_file)
+    if a.chunk < 1:
+        ap.error("--chunk must be at least 1")
+    res = run(sock, seed, a.bytes, a.rate, a.progress, a.stop_file, a.chunk)
     sock.close()
     out = json.dumps(res, sort_keys=True)
     if a.out:
