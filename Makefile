@@ -72,7 +72,7 @@ kmod: deps
 
 userspace: deps
 	@$(MAKE) -s $(BUILD)/bin/hmmpctl $(BUILD)/bin/hmmpd $(BUILD)/bin/hmmp-sctp-peer \
-		$(BUILD)/lib/libhmmp-sctp.a
+		$(BUILD)/bin/hmmp-tunsock $(BUILD)/lib/libhmmp-sctp.a
 
 # The client library applications link to register SCTP sockets with
 # hmmpd (userspace/lib/hmmp_sctp.h, docs/msctp.md).
@@ -103,6 +103,13 @@ $(BUILD)/bin/hmmp-sctp-peer: tests/vm/sctp-peer.c $(BUILD)/obj/lib/hmmp_sctp.o u
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/lib/hmmp_sctp.o
+
+# The UDP tunnel socket's owner in the VM (tests/vm/tunsock.c).
+$(BUILD)/bin/hmmp-tunsock: tests/vm/tunsock.c $(BUILD)/obj/lib/nl.o userspace/lib/nl.h \
+		include/uapi/linux/hmmp.h
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/lib/nl.o $(LDLIBS)
 
 # Unit tests link the library and every hmmpctl and hmmpd object but their
 # main(). They may include the helpers in tests/unit/*.h (not linked).

@@ -70,7 +70,7 @@ move_mobile() {
 	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_ignore=1
 	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_announce=2
 	must ip -n "$m" addr add $ORIG/32 dev lo
-	addr_add "$m" m2 $COA/24
+	addr_add "$m" m2 "$COA/${COA_PLEN:-24}"
 	must ip -n "$m" route replace default via 203.0.113.1 dev m2
 	must ip -n "$m" addr del $ORIG/24 dev m1
 	must ip -n "$m" link set m1 down

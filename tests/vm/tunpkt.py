@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Hand-made IP-in-IP (RFC 2003) and minimal (RFC 2004) packets, good and
-bad, for tests/vm/scenarios/21-malformed.sh.
+bad, for tests/vm/scenarios/21-malformed.sh, and UDP tunnel frames (the
+inner IPv4 packet right after a UDP header, HMMP_ENCAP_UDP) for
+tests/vm/scenarios/23-udp-nat.sh.
 
   tunpkt.py gen DIR --orig A --coa A --other A --cn A --cn2 A --spoof A
                 [--stranger A] [--port N] [--seed N] [--random N]
@@ -33,6 +35,21 @@ bad, for tests/vm/scenarios/21-malformed.sh.
       UDP on ADDR:PORT: append "TAG TOS" to FILE for each datagram (TAG:
       the payload up to its first '|'; TOS as 0xNN, from IP_RECVTOS),
       until killed.
+  tunpkt.py udp DST DPORT --sport N --inner-src A --inner-dst A
+                [--port N] [--kind good|badsum|badlen|text] [--tag T]
+      one datagram from a UDP socket bound to --sport (0.0.0.0) to
+      DST:DPORT: kind good, a UDP tunnel frame whose payload is a whole
+      valid IPv4 packet (inner-src -> inner-dst, UDP to --port, payload
+      TAG|); badsum, the same with a wrong header checksum; badlen, the
+      same with a total length 4 bytes short of the payload; text, the
+      bytes of TAG alone. No scapy.
+  tunpkt.py pcap FILE PORT
+      read a tcpdump capture (Ethernet) and decode each UDP datagram from
+      or to PORT as an inner IPv4 packet (as 'tshark -d udp.port==PORT,ip'
+      would); print one JSON object: frames (UDP datagrams on PORT),
+      tunnel (those whose payload is a whole valid IPv4 packet),
+      inner_proto (counts by inner protocol), pairs (outer "A:P>B:Q" ->
+      inner "A>B", with counts) and bad (the other datagrams' first bytes).
 """
 import argparse
 import os
@@ -600,9 +617,89 @@ def listen(addr, port, path):
             f.flush()
 
 
+# --- UDP tunnel frames (HMMP_ENCAP_UDP), no scapy ----------------------------
+
+def inner_udp(src, dst, port, tag, kind):
+    """An IPv4/UDP packet src -> dst:port carrying 'TAG|', broken as kind."""
+    payload = (tag + "|").encode()
+    udp = struct.pack("!HHHH", UDP_SPORT, port, 8 + len(payload), 0) + payload
+    total = 20 + len(udp)
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 1, 0, 64, 17, 0,
+                                socket.inet_aton(src), socket.inet_aton(dst)))
+    if kind == "badlen":
+        struct.pack_into("!H", hdr, 2, total - 4)
+    struct.pack_into("!H", hdr, 10, csum(bytes(hdr)))
+    if kind == "badsum":
+        hdr[10] ^= 0x5a
+    return bytes(hdr) + udp
+
+
+def udp_frame(a):
+    dst, dport = a.args[0], int(a.args[1])
+    if a.kind == "text":
+        data = a.tag.encode()
+    else:
+        data = inner_udp(a.inner_src, a.inner_dst, a.port, a.tag, a.kind)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", a.sport))
+    s.sendto(data, (dst, dport))
+    print("sent a %s frame of %d bytes from port %d to %s:%d" %
+          (a.kind, len(data), a.sport, dst, dport))
+
+
+def is_ipv4_packet(b):
+    """What hmmp.ko takes as a tunnel frame: version 4, a header checksum
+    that is right, total length = the UDP payload's length."""
+    if len(b) < 20 or b[0] >> 4 != 4 or (b[0] & 15) < 5:
+        return False
+    hl = (b[0] & 15) * 4
+    return len(b) >= hl and csum_ok(b[:hl]) and struct.unpack("!H", b[2:4])[0] == len(b)
+
+
+def pcap(path, port):
+    import json
+    res = {"frames": 0, "tunnel": 0, "inner_proto": {}, "pairs": {}, "bad": []}
+    with open(path, "rb") as f:
+        gh = f.read(24)
+        magic = struct.unpack("<I", gh[:4])[0]
+        end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+        link = struct.unpack(end + "I", gh[20:24])[0]
+        while True:
+            ph = f.read(16)
+            if len(ph) < 16:
+                break
+            incl = struct.unpack(end + "IIII", ph)[2]
+            fr = f.read(incl)
+            off = 14 if link == 1 else 16 if link == 113 else 0
+            if link == 1 and fr[12:14] == b"\x81\x00":
+                off += 4
+            ip = fr[off:]
+            if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
+                continue
+            hl = (ip[0] & 15) * 4
+            sp, dp, ulen = struct.unpack("!HHH", ip[hl:hl + 6])
+            if port not in (sp, dp):
+                continue
+            res["frames"] += 1
+            data = ip[hl + 8:hl + ulen]
+            if not is_ipv4_packet(data):
+                res["bad"].append(data[:24].hex())
+                continue
+            res["tunnel"] += 1
+            proto = str(data[9])
+            res["inner_proto"][proto] = res["inner_proto"].get(proto, 0) + 1
+            key = "%s:%d>%s:%d %s>%s" % (socket.inet_ntoa(ip[12:16]), sp,
+                                         socket.inet_ntoa(ip[16:20]), dp,
+                                         socket.inet_ntoa(data[12:16]),
+                                         socket.inet_ntoa(data[16:20]))
+            res["pairs"][key] = res["pairs"].get(key, 0) + 1
+    res["bad"] = res["bad"][:8]
+    print(json.dumps(res, sort_keys=True))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["gen", "send", "serve", "listen"])
+    ap.add_argument("cmd", choices=["gen", "send", "serve", "listen", "udp", "pcap"])
     ap.add_argument("args", nargs="*")
     for k in ("orig", "coa", "other", "cn", "cn2", "spoof"):
         ap.add_argument("--" + k)
@@ -611,8 +708,17 @@ def main():
     ap.add_argument("--port", type=int, default=7000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--random", type=int, default=150)
+    ap.add_argument("--sport", type=int, default=0)
+    ap.add_argument("--inner-src")
+    ap.add_argument("--inner-dst")
+    ap.add_argument("--kind", choices=["good", "badsum", "badlen", "text"], default="good")
+    ap.add_argument("--tag", default="udp-frame")
     a = ap.parse_args()
-    if a.cmd == "send":
+    if a.cmd == "udp":
+        udp_frame(a)
+    elif a.cmd == "pcap":
+        pcap(a.args[0], int(a.args[1]))
+    elif a.cmd == "send":
         send(a.args[0])
     elif a.cmd == "serve":
         serve(a.args[0], a.args[1])

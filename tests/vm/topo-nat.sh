@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# NAT topologies for the UDP encapsulation (HMMP_ENCAP_UDP): 23-udp-nat.sh
+# and the bench. Source it after lib.sh; it sources topo-move.sh. The NATs
+# are nftables rules (table ip nat, chain post / pre) in the routers'
+# namespaces; conntrack(8) reads and flushes their tables (scripts/deps
+# installs nftables and conntrack).
+#
+# (a) nat_move_network: the move topology of topo-move.sh, access B's
+#     router r2 masquerades what leaves c2, and neither the correspondent
+#     nor r1 has a route to access B: after the move the mobile's care-of
+#     203.0.113.10 is seen on the core as r2's 198.51.100.2 ($NAT_PUB).
+#
+#        access A 192.0.2.0/24                 core 198.51.100.0/24
+#   +---+ m1 .10 ---------- a1 .1 +----+ c1 .1 ----+
+#   | m |                         | r1 |           |  +----+ (bridge br0 in sw)
+#   |   |                         +----+           +--| sw |---- e0 .10 [cn]
+#   |   | m2 .10 ---------- a2 .1 +----+ c2 .2 ----+  +----+
+#   +---+ (after the move)        | r2 | masquerade (oif c2)
+#        access B 203.0.113.0/24  +----+
+#
+# (b) nat_cgn_network: the same with two NATs on the visited side (a home
+#     router behind a carrier-grade NAT): access B shrinks to
+#     203.0.113.0/26 (the inner network), r2 is the home router, which
+#     masquerades into the middle network 203.0.113.64/26, where cgn
+#     masquerades onto the core with 198.51.100.2 ($NAT_PUB again). The
+#     correspondent and r1 know no route to either network.
+#
+#        access A 192.0.2.0/24                                  core 198.51.100.0/24
+#   +---+ m1 .10 ---------- a1 .1 +----+ c1 .1 ---------------------------+
+#   | m |                         | r1 |                                  |  +----+
+#   |   |                         +----+                                  +--| sw |-- e0 .10 [cn]
+#   |   | m2 .10 ----- a2 .1 +----+ c2 .66 ------ g1 .65 +-----+ c3 .2 ---+  +----+
+#   +---+ (after the move)   | r2 | masquerade          | cgn | masquerade
+#     inner 203.0.113.0/26   +----+  middle             +-----+ (oif c3)
+#                            (oif c2) 203.0.113.64/26
+#
+# (c) helpers on a NAT namespace: nat_masquerade NS OIF [PORTS] (the
+#     table, masquerade to :PORTS when given), nat_ports NS PORTS (the
+#     masquerade's port range changed, e.g. 20000-20099; "" for any),
+#     nat_flush NS (conntrack -F: every mapping forgotten; the next
+#     datagram gets a new one, from the current port range), nat_show NS
+#     (the UDP mappings, for the log), nat_mapped_port NS LPORT (the port
+#     the NAT maps a UDP flow from local port LPORT to).
+#
+# (d) nat_forward_network: a correspondent behind a port forward, the
+#     mobile behind a masquerade. The home router hr holds the address the
+#     mobile knows, $CN (198.51.100.10), and forwards UDP $FWD_PORT (15060)
+#     on it to the correspondent's tunnel port 5060 at 198.51.100.138
+#     ($CN_PRIV) on the home network 198.51.100.128/26; everything else
+#     the home network sends out is masqueraded. The correspondent owns
+#     $CN on lo as well (arp_ignore on its link), as the mobile owns its
+#     original address after a move: the inner packets of a binding carry
+#     the addresses the two ends' sockets use, and the binding's peer is
+#     both the inner correspondent and the outer destination, so a
+#     correspondent behind a forward is tunnelled to as $CN, which must be
+#     local to it. The mobile is already on access B (the original
+#     address on lo, no access A, no r1).
+#
+#                                     core 198.51.100.0/25    home 198.51.100.128/26
+#   +---+ m2 .10 ------ a2 .1 +----+ c2 .2 ----- h1 .10 +----+ h2 .129 ----- e0 .138 +----+
+#   | m | lo 192.0.2.10/32    | r2 | masquerade         | hr | dnat udp 15060        | cn | lo 198.51.100.10/32
+#   +---+ 203.0.113.0/24      +----+ (oif c2)           +----+ -> .138:5060, masq.   +----+
+#
+# shellcheck disable=SC2034,SC2154
+
+# shellcheck source=topo-move.sh
+. "$REPO/tests/vm/topo-move.sh"
+
+NAT_PUB=198.51.100.2	# the NAT's address on the core, in (a), (b) and (d)
+CN_PRIV=198.51.100.138	# (d): the correspondent's own address at home
+FWD_PORT=15060		# (d): the port forwarded on $CN
+declare -gA NAT_OIF=()
+
+# nat_masquerade NS OIF [PORTS]: masquerade what NS forwards out of OIF,
+# to the source ports PORTS (N-M) when given.
+nat_masquerade() {
+	NAT_OIF[$1]=$2
+	must ip netns exec "$1" nft -f - <<-EON
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "$2" counter masquerade${3:+ to :$3}
+		}
+	}
+	EON
+}
+
+# nat_ports NS PORTS: the masquerade of NS now maps to PORTS (N-M; empty:
+# any port). Existing mappings stay until nat_flush.
+nat_ports() {
+	must ip netns exec "$1" nft flush chain ip nat post
+	must ip netns exec "$1" nft add rule ip nat post oifname "${NAT_OIF[$1]}" counter \
+		masquerade ${2:+to :$2}
+}
+
+# nat_flush NS: forget every mapping of NS's NAT (its conntrack table).
+nat_flush() {
+	run ip netns exec "$1" conntrack -F
+}
+
+# nat_show NS: NS's UDP conntrack entries and NAT rules, into the log.
+nat_show() {
+	run ip netns exec "$1" conntrack -L -p udp
+	run ip netns exec "$1" nft list table ip nat
+}
+
+# nat_mapped_port NS LPORT: print the source port that NS's NAT gives the
+# UDP flow whose original source port is LPORT (the first such entry).
+nat_mapped_port() {
+	ip netns exec "$1" conntrack -L -p udp --orig-port-src "$2" 2>/dev/null |
+		awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^dport=/ && ++n == 2) {
+			sub("dport=", "", $i); print $i; exit } }'
+}
+
+# nat_move_network: picture (a), m on access A and reaching cn.
+nat_move_network() {
+	move_network
+	must ip -n "$cn" route del 203.0.113.0/24
+	must ip -n "$r1" route del 203.0.113.0/24
+	nat_masquerade "$r2" c2
+}
+
+# nat_cgn_network: picture (b), m on access A and reaching cn.
+nat_cgn_network() {
+	COA_PLEN=26
+	netns_add m
+	netns_add r1
+	netns_add r2
+	netns_add cgn
+	netns_add sw
+	netns_add cn
+	veth_pair "$m" m1 "$r1" a1
+	veth_pair "$m" m2 "$r2" a2
+	veth_pair "$r2" c2 "$cgn" g1
+	veth_pair "$r1" c1 "$sw" s1
+	veth_pair "$cgn" c3 "$sw" s2
+	veth_pair "$cn" e0 "$sw" s3
+	must ip -n "$sw" link add br0 type bridge
+	must ip -n "$sw" link set br0 up
+	for i in s1 s2 s3; do must ip -n "$sw" link set "$i" master br0; done
+	addr_add "$m" m1 $ORIG/24
+	addr_add "$r1" a1 192.0.2.1/24
+	addr_add "$r1" c1 198.51.100.1/24
+	addr_add "$r2" a2 203.0.113.1/26
+	addr_add "$r2" c2 203.0.113.66/26
+	addr_add "$cgn" g1 203.0.113.65/26
+	addr_add "$cgn" c3 $NAT_PUB/24
+	addr_add "$cn" e0 $CN/24
+	must ip -n "$m" route add default via 192.0.2.1
+	must ip -n "$r2" route add default via 203.0.113.65
+	must ip -n "$cgn" route add 192.0.2.0/24 via 198.51.100.1
+	must ip -n "$cn" route add 192.0.2.0/24 via 198.51.100.1
+	for r in "$r1" "$r2" "$cgn"; do
+		must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+	done
+	nat_masquerade "$r2" c2
+	nat_masquerade "$cgn" c3
+	must ip netns exec "$m" ping -c 1 -W 5 $CN
+}
+
+# nat_forward_network: picture (d), m on access B with the original
+# address on lo, cn reachable as $CN through the forward of UDP $FWD_PORT.
+nat_forward_network() {
+	netns_add m
+	netns_add r2
+	netns_add hr
+	netns_add cn
+	veth_pair "$m" m2 "$r2" a2
+	veth_pair "$r2" c2 "$hr" h1
+	veth_pair "$hr" h2 "$cn" e0
+	must ip -n "$m" addr add $ORIG/32 dev lo
+	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_ignore=1
+	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_announce=2
+	addr_add "$m" m2 $COA/24
+	addr_add "$r2" a2 203.0.113.1/24
+	addr_add "$r2" c2 $NAT_PUB/25
+	addr_add "$hr" h1 $CN/25
+	addr_add "$hr" h2 198.51.100.129/26
+	addr_add "$cn" e0 $CN_PRIV/26
+	must ip -n "$cn" addr add $CN/32 dev lo
+	must ip netns exec "$cn" sysctl -qw net.ipv4.conf.e0.arp_ignore=1
+	must ip netns exec "$cn" sysctl -qw net.ipv4.conf.e0.arp_announce=2
+	must ip -n "$m" route add default via 203.0.113.1
+	must ip -n "$cn" route add default via 198.51.100.129
+	for r in "$r2" "$hr"; do
+		must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+	done
+	nat_masquerade "$r2" c2
+	nat_masquerade "$hr" h1
+	must ip netns exec "$hr" nft add chain ip nat pre \
+		'{ type nat hook prerouting priority dstnat; }'
+	must ip netns exec "$hr" nft add rule ip nat pre iifname h1 ip daddr $CN \
+		udp dport $FWD_PORT counter dnat to $CN_PRIV:5060
+	must ip netns exec "$m" ping -c 1 -W 5 $NAT_PUB
+	must ip netns exec "$cn" ping -c 1 -W 5 $NAT_PUB
+}
+
+# nat_teardown: delete the namespaces of any of the pictures.
+nat_teardown() {
+	local ns
+	for ns in "${m:-}" "${r1:-}" "${r2:-}" "${cgn:-}" "${hr:-}" "${sw:-}" "${cn:-}"; do
+		[ -n "$ns" ] && [ -e "/run/netns/$ns" ] && netns_del "$ns"
+	done
+	m="" r1="" r2="" cgn="" hr="" sw="" cn=""
+	COA_PLEN=24
+}
