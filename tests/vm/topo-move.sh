@@ -55,9 +55,10 @@ move_network() {
 	must ip netns exec "$m" ping -c 1 -W 5 $CN
 }
 
-# setup_topology: move_network, and each host's hmmp.ko roles.
+# setup_topology [NETWORK]: NETWORK (default move_network; e.g.
+# nat_move_network of topo-nat.sh), and each host's hmmp.ko roles.
 setup_topology() {
-	move_network
+	"${1:-move_network}"
 	check "roles: m mobile" in_ns "$m" hmmpctl config set roles mobile
 	check "roles: cn correspondent" in_ns "$cn" hmmpctl config set roles correspondent
 	check "roles: r1 router" in_ns "$r1" hmmpctl config set roles router
