@@ -73,26 +73,26 @@ CN_PRIV=198.51.100.138	# (d): the correspondent's own address at home
 FWD_PORT=15060		# (d): the port forwarded on $CN
 declare -gA NAT_OIF=()
 
-# nat_masquerade NS OIF [PORTS]: masquerade what NS forwards out of OIF,
-# to the source ports PORTS (N-M) when given.
+# nat_masquerade NS OIF [PORTS]: masquerade what NS forwards out of OIF;
+# TCP and UDP to the source ports PORTS (N-M) when given (nft maps ports
+# only after a transport protocol match), the rest (ICMP) as it comes.
 nat_masquerade() {
 	NAT_OIF[$1]=$2
-	must ip netns exec "$1" nft -f - <<-EON
-	table ip nat {
-		chain post {
-			type nat hook postrouting priority srcnat;
-			oifname "$2" counter masquerade${3:+ to :$3}
-		}
-	}
-	EON
+	must ip netns exec "$1" nft add table ip nat
+	must ip netns exec "$1" nft add chain ip nat post \
+		'{ type nat hook postrouting priority srcnat; }'
+	nat_ports "$1" "${3:-}"
 }
 
-# nat_ports NS PORTS: the masquerade of NS now maps to PORTS (N-M; empty:
-# any port). Existing mappings stay until nat_flush.
+# nat_ports NS PORTS: the masquerade of NS now maps TCP and UDP to PORTS
+# (N-M; empty: any port). Existing mappings stay until nat_flush.
 nat_ports() {
 	must ip netns exec "$1" nft flush chain ip nat post
-	must ip netns exec "$1" nft add rule ip nat post oifname "${NAT_OIF[$1]}" counter \
-		masquerade ${2:+to :$2}
+	if [ -n "$2" ]; then
+		must ip netns exec "$1" nft add rule ip nat post oifname "${NAT_OIF[$1]}" \
+			meta l4proto '{ tcp, udp }' counter masquerade to :"$2"
+	fi
+	must ip netns exec "$1" nft add rule ip nat post oifname "${NAT_OIF[$1]}" counter masquerade
 }
 
 # nat_flush NS: forget every mapping of NS's NAT (its conntrack table).
