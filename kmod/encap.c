@@ -206,46 +206,66 @@ struct sk_buff *hmmp_encap_segment(struct sk_buff *skb,
 	return segs;
 }
 
-static int hmmp_decap_parse_ipip(struct sk_buff *skb,
-				 const struct iphdr *oiph,
-				 unsigned int ohl, unsigned int olen,
-				 struct hmmp_decap_info *info)
+/*
+ * The inner IPv4 packet at @off, @avail bytes of payload from there, of
+ * an outer packet with TOS @outer_tos. First whether it is one: a whole
+ * header (-ENODATA), version 4 and ihl >= 5 (-EPROTO), its checksum right
+ * (-EBADMSG), its total length within @avail and not below the header, all
+ * of @avail when @exact (-EMSGSIZE); then the checks of one that is:
+ * nested (-ELOOP), RFC 6040 (-EILSEQ). Fills @info's inner addresses and
+ * protocol, len, inner_hlen and inner_tos.
+ */
+static int hmmp_parse_inner(struct sk_buff *skb, unsigned int off,
+			    unsigned int avail, bool exact, u8 outer_tos,
+			    struct hmmp_decap_info *info)
 {
 	const struct iphdr *iiph;
-	unsigned int ihl, ilen, avail = olen - ohl;
+	unsigned int ihl, ilen;
 	int tos;
 
-	if (avail < sizeof(*iiph) || !pskb_may_pull(skb, ohl + sizeof(*iiph)))
+	if (avail < sizeof(*iiph) || !pskb_may_pull(skb, off + sizeof(*iiph)))
 		return -ENODATA;
-	iiph = (const struct iphdr *)(skb->data + ohl);
+	iiph = (const struct iphdr *)(skb->data + off);
 	if (iiph->version != 4 || iiph->ihl < 5)
 		return -EPROTO;
 	ihl = iiph->ihl * 4;
-	if (ihl > avail || !pskb_may_pull(skb, ohl + ihl))
+	if (ihl > avail || !pskb_may_pull(skb, off + ihl))
 		return -ENODATA;
-	iiph = (const struct iphdr *)(skb->data + ohl);
-	oiph = (const struct iphdr *)skb->data;
+	iiph = (const struct iphdr *)(skb->data + off);
 	if (ip_fast_csum(iiph, iiph->ihl))
 		return -EBADMSG;
 	ilen = ntohs(iiph->tot_len);
 	if (!ilen && skb_is_gso(skb))
 		ilen = avail;	/* a GRO aggregate beyond 64K */
-	if (ilen > avail || ilen < ihl)
+	if (ilen > avail || ilen < ihl || (exact && ilen != avail))
 		return -EMSGSIZE;
 	if (hmmp_proto_is_encap(iiph->protocol))
 		return -ELOOP;
-	tos = hmmp_ecn_decap(oiph->tos, iiph->tos);
+	tos = hmmp_ecn_decap(outer_tos, iiph->tos);
 	if (tos < 0)
 		return tos;
 
-	info->encap = HMMP_ENCAP_IPIP;
 	info->inner_saddr = iiph->saddr;
 	info->inner_daddr = iiph->daddr;
 	info->inner_protocol = iiph->protocol;
 	info->len = ilen;
-	info->strip = ohl;
 	info->inner_hlen = ihl;
 	info->inner_tos = tos;
+	return 0;
+}
+
+static int hmmp_decap_parse_ipip(struct sk_buff *skb,
+				 const struct iphdr *oiph,
+				 unsigned int ohl, unsigned int olen,
+				 struct hmmp_decap_info *info)
+{
+	int err;
+
+	err = hmmp_parse_inner(skb, ohl, olen - ohl, false, oiph->tos, info);
+	if (err)
+		return err;
+	info->encap = HMMP_ENCAP_IPIP;
+	info->strip = ohl;
 	return 0;
 }
 
@@ -393,50 +413,26 @@ static int hmmp_decap_apply_minimal(struct sk_buff *skb,
 int hmmp_udp_parse(struct sk_buff *skb, struct hmmp_decap_info *info)
 {
 	const unsigned int uhl = sizeof(struct udphdr);
-	const struct iphdr *oiph, *iiph;
-	const struct udphdr *uh;
-	unsigned int ihl, ilen, avail;
-	int tos;
+	const struct iphdr *oiph = ip_hdr(skb);
+	int err;
 
 	memset(info, 0, sizeof(*info));
-	if (skb->len < uhl + sizeof(*iiph) ||
-	    !pskb_may_pull(skb, uhl + sizeof(*iiph)))
+	if (skb->len < uhl)
 		return -ENOENT;
-	avail = skb->len - uhl;
-	iiph = (const struct iphdr *)(skb->data + uhl);
-	if (iiph->version != 4 || iiph->ihl < 5)
+	err = hmmp_parse_inner(skb, uhl, skb->len - uhl, true, oiph->tos, info);
+	/* Not a whole, valid IPv4 packet: not a frame, the socket's. */
+	if (err == -ENODATA || err == -EPROTO || err == -EBADMSG ||
+	    err == -EMSGSIZE)
 		return -ENOENT;
-	ihl = iiph->ihl * 4;
-	if (ihl > avail || !pskb_may_pull(skb, uhl + ihl))
-		return -ENOENT;
-	iiph = (const struct iphdr *)(skb->data + uhl);
-	if (ip_fast_csum(iiph, iiph->ihl))
-		return -ENOENT;
-	ilen = ntohs(iiph->tot_len);
-	if (!ilen && skb_is_gso(skb))
-		ilen = avail;	/* an aggregate beyond 64K */
-	if (ilen != avail)
-		return -ENOENT;
-
-	/* A tunnel frame: from here on it is ours to take or drop. */
-	if (hmmp_proto_is_encap(iiph->protocol))
-		return -ELOOP;
+	if (err)
+		return err;
+	/* pulls may have moved the head: the headers afresh */
 	oiph = ip_hdr(skb);
-	tos = hmmp_ecn_decap(oiph->tos, iiph->tos);
-	if (tos < 0)
-		return tos;
-	uh = (const struct udphdr *)skb->data;
 	info->encap = HMMP_ENCAP_UDP;
 	info->outer_saddr = oiph->saddr;
 	info->outer_daddr = oiph->daddr;
-	info->outer_sport = uh->source;
-	info->inner_saddr = iiph->saddr;
-	info->inner_daddr = iiph->daddr;
-	info->inner_protocol = iiph->protocol;
-	info->len = ilen;
+	info->outer_sport = ((const struct udphdr *)skb->data)->source;
 	info->strip = uhl;
-	info->inner_hlen = ihl;
-	info->inner_tos = tos;
 	return 0;
 }
 
