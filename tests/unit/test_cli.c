@@ -236,6 +236,8 @@ static void test_config(void **state)
 	    "config set: bad value 'mobile,foo' for roles (mobile,correspondent,router,edge or none)");
 	bad("config set table_max 5 table_max 6",
 	    "config set: 'table_max' given twice");
+	bad("config set udp_port 5060",
+	    "config set: udp_port is read-only (hmmpd hands its UDP tunnel socket to the module)");
 }
 
 static void test_conn(void **state)
@@ -362,6 +364,24 @@ static void test_binding_add(void **state)
 	   "binding");
 	assert_int_equal(b->kind, HMMP_BIND_MOBILE);
 	assert_int_equal(b->lifetime, UINT32_MAX);
+
+	/* udp: the port of the far end, either order */
+	ok(&req, "binding add 192.0.2.1 coa 203.0.113.5 encap udp port 61000 "
+		 "kind correspondent", "binding");
+	assert_int_equal(b->encap, HMMP_ENCAP_UDP);
+	assert_int_equal(b->port, 61000);
+	assert_int_equal(b->have, 1u << HMMP_BIND_A_ORIG | 1u << HMMP_BIND_A_COA |
+			 1u << HMMP_BIND_A_PEER | 1u << HMMP_BIND_A_ENCAP |
+			 1u << HMMP_BIND_A_PORT | 1u << HMMP_BIND_A_KIND);
+	ok(&req, "binding replace 192.0.2.1 port 1 coa 203.0.113.5 encap udp",
+	   "binding");
+	assert_int_equal(b->port, 1);
+	ok(&req, "binding add 192.0.2.1 coa 203.0.113.5 encap udp port 65535",
+	   "binding");
+	assert_int_equal(b->port, 65535);
+	ok(&req, "binding add 192.0.2.1 coa 203.0.113.5 encap ipip", "binding");
+	assert_false(HMMP_HAVE(b, HMMP_BIND_A_PORT));
+	assert_int_equal(b->port, 0);
 }
 
 static void test_binding_add_errors(void **state)
@@ -383,9 +403,33 @@ static void test_binding_add_errors(void **state)
 	bad("binding add 192.0.2.1 coa 1.2.3.4 peer any",
 	    "binding add: bad address 'any'");
 	bad("binding add 192.0.2.1 coa 1.2.3.4 encap gre",
-	    "binding add: bad encap 'gre' (ipip or minimal)");
+	    "binding add: bad encap 'gre' (ipip, minimal or udp)");
 	bad("binding add 192.0.2.1 coa 1.2.3.4 encap min",
-	    "binding add: bad encap 'min' (ipip or minimal)");
+	    "binding add: bad encap 'min' (ipip, minimal or udp)");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap auto",
+	    "binding add: bad encap 'auto' (ipip, minimal or udp)");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp",
+	    "binding add: 'encap udp' needs 'port PORT' (the far end's UDP port)");
+	bad("binding replace 192.0.2.1 coa 1.2.3.4 encap udp kind mobile",
+	    "binding replace: 'encap udp' needs 'port PORT' (the far end's UDP port)");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 port 4500",
+	    "binding add: 'port' needs 'encap udp'");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap ipip port 4500",
+	    "binding add: 'port' needs 'encap udp'");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp port",
+	    "binding add: 'port' needs a value");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp port 0",
+	    "binding add: bad port '0' (the far end's UDP port, 1-65535)");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp port 65536",
+	    "binding add: bad port '65536' (the far end's UDP port, 1-65535)");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp port -1",
+	    "binding add: bad port '-1' (the far end's UDP port, 1-65535)");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp port 45x",
+	    "binding add: bad port '45x' (the far end's UDP port, 1-65535)");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp port 1 port 2",
+	    "binding add: 'port' given twice");
+	bad("binding add 192.0.2.1 coa 1.2.3.4 encap udp port 4500 minsrc",
+	    "binding add: 'minsrc' needs 'encap minimal'");
 	bad("binding add 192.0.2.1 coa 1.2.3.4 kind foo",
 	    "binding add: bad kind 'foo' (correspondent, mobile or router)");
 	bad("binding add 192.0.2.1 coa 1.2.3.4 lifetime -1",
@@ -435,6 +479,7 @@ static void test_binding_del(void **state)
 	bad("binding del 192.0.2.1 encap ipip",
 	    "binding del: unknown argument 'encap'");
 	bad("binding del 192.0.2.1 minsrc", "binding del: unknown argument 'minsrc'");
+	bad("binding del 192.0.2.1 port 4500", "binding del: unknown argument 'port'");
 	bad("binding del 192.0.2.1 kind", "binding del: 'kind' needs a value");
 	bad("binding del 192.0.2.1 kind any",
 	    "binding del: bad kind 'any' (correspondent, mobile or router)");
@@ -442,7 +487,8 @@ static void test_binding_del(void **state)
 	    "binding del: 'kind' given twice");
 }
 
-static char *usage_of(const struct hmmpctl_object *o)
+/* not inlined: gcc takes the memstream's buffer for the local pointer to it */
+__attribute__((noinline)) static char *usage_of(const struct hmmpctl_object *o)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -456,12 +502,22 @@ static char *usage_of(const struct hmmpctl_object *o)
 
 static void test_usage(void **state)
 {
-	char *all = usage_of(NULL), *one, needle[64];
+	char *all = usage_of(NULL), *one, needle[64], *list, *end, *p;
 	size_t i;
 
 	(void)state;
 	assert_non_null(strstr(all, "Usage: hmmpctl [OPTIONS] OBJECT"));
+	list = strstr(all, "OBJECT := {");
+	assert_non_null(list);
+	end = strchr(list, '}');
+	assert_non_null(end);
 	for (i = 0; i < hmmpctl_nobjects; i++) {
+		/* the OBJECT list names every object */
+		snprintf(needle, sizeof(needle), " %s ", hmmpctl_objects[i]->name);
+		p = strstr(list, needle);
+		if (!p || p > end)
+			fail_msg("OBJECT := { ... } lacks '%s'",
+				 hmmpctl_objects[i]->name);
 		snprintf(needle, sizeof(needle), "\n%-8s %s\n",
 			 hmmpctl_objects[i]->name, hmmpctl_objects[i]->help);
 		assert_non_null(strstr(all, needle));

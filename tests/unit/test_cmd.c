@@ -72,14 +72,19 @@ static void put_conn(struct nl_msg *m, int i)
 	nla_nest_end(m, n);
 }
 
-static void put_binding(struct nl_msg *m)
+/* Row 0 an ipip binding, the others udp ones behind a NAT's port. */
+static void put_binding(struct nl_msg *m, int i)
 {
 	struct nlattr *n = nla_nest_start(m, HMMP_A_BINDING);
 
 	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_ORIG, ip("192.0.2.1")), 0);
 	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_COA, ip("203.0.113.5")), 0);
 	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_PEER, 0), 0);
-	assert_int_equal(nla_put_u8(m, HMMP_BIND_A_ENCAP, HMMP_ENCAP_IPIP), 0);
+	assert_int_equal(nla_put_u8(m, HMMP_BIND_A_ENCAP,
+				    i ? HMMP_ENCAP_UDP : HMMP_ENCAP_IPIP), 0);
+	if (i)
+		assert_int_equal(nla_put_u16(m, HMMP_BIND_A_PORT,
+					     htons((uint16_t)(61000 + i))), 0);
 	assert_int_equal(nla_put_u8(m, HMMP_BIND_A_KIND, HMMP_BIND_CORRESPONDENT), 0);
 	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_LIFETIME, 60), 0);
 	assert_int_equal(nla_put_u64(m, HMMP_BIND_A_EXPIRES_MS, 59500), 0);
@@ -115,6 +120,7 @@ static void module(const struct nlmsghdr *req)
 		assert_int_equal(nla_put_u32(m, HMMP_STAT_A_CONN_MAX, 65536), 0);
 		assert_int_equal(nla_put_u64(m, HMMP_STAT_A_CONN_CREATED, 5), 0);
 		assert_int_equal(nla_put_u64(m, HMMP_STAT_A_HANDOFFS, 1), 0);
+		assert_int_equal(nla_put_u64(m, HMMP_STAT_A_UDP_NOSOCK, 4), 0);
 		nla_nest_end(m, n);
 		fk_reply(m);
 		break;
@@ -126,6 +132,7 @@ static void module(const struct nlmsghdr *req)
 		assert_int_equal(nla_put_u32(m, HMMP_CFG_A_TIMEOUT_SETUP, 120), 0);
 		assert_int_equal(nla_put_u32(m, HMMP_CFG_A_ROLES,
 					     HMMP_ROLE_MOBILE | HMMP_ROLE_CORRESPONDENT), 0);
+		assert_int_equal(nla_put_u16(m, HMMP_CFG_A_UDP_PORT, htons(5060)), 0);
 		nla_nest_end(m, n);
 		fk_reply(m);
 		break;
@@ -138,7 +145,7 @@ static void module(const struct nlmsghdr *req)
 			else if (cmd == HMMP_CMD_CONN_GET)
 				put_conn(m, i);
 			else
-				put_binding(m);
+				put_binding(m, i);
 			fk_reply(m);
 		}
 		fk_done(req);
@@ -246,12 +253,12 @@ static void test_version(void **state)
 static void test_stats(void **state)
 {
 	(void)state;
-	expect("stats", 0, "conn_count 2\nconn_max 65536\nconn_created 5\nhandoffs 1\n",
-	       "");
+	expect("stats", 0, "conn_count 2\nconn_max 65536\nconn_created 5\nhandoffs 1\n"
+	       "udp_nosock 4\n", "");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_STATS_GET);
 	expect("-j stats show", 0,
-	       "{\"conn_count\":2,\"conn_max\":65536,\"conn_created\":5,\"handoffs\":1}\n",
-	       "");
+	       "{\"conn_count\":2,\"conn_max\":65536,\"conn_created\":5,\"handoffs\":1,"
+	       "\"udp_nosock\":4}\n", "");
 }
 
 static void test_config(void **state)
@@ -260,11 +267,12 @@ static void test_config(void **state)
 
 	(void)state;
 	expect("config", 0,
-	       "table_max 65536\ntimeout_setup 120\nroles mobile,correspondent\n", "");
+	       "table_max 65536\ntimeout_setup 120\nroles mobile,correspondent\n"
+	       "udp_port 5060\n", "");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_CONFIG_GET);
 	expect("-j config show", 0,
 	       "{\"table_max\":65536,\"timeout_setup\":120,"
-	       "\"roles\":\"mobile,correspondent\"}\n", "");
+	       "\"roles\":\"mobile,correspondent\",\"udp_port\":5060}\n", "");
 	expect("config set roles router timeout_release 9", 0, "", "");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_CONFIG_SET);
 	req_attrs(tb);
@@ -398,6 +406,14 @@ static void test_binding_add_del(void **state)
 	assert_null(b[HMMP_BIND_A_LIFETIME]);
 	assert_null(b[HMMP_BIND_A_MIN_SRC]);
 
+	expect("binding add 192.0.2.1 coa 203.0.113.5 peer 198.51.100.1 encap udp "
+	       "port 61000 kind correspondent", 0, "", "");
+	binding_req(b);
+	assert_int_equal(nla_get_u8(b[HMMP_BIND_A_ENCAP]), HMMP_ENCAP_UDP);
+	assert_non_null(b[HMMP_BIND_A_PORT]);
+	assert_int_equal(nla_len(b[HMMP_BIND_A_PORT]), 2);
+	assert_int_equal(ntohs(nla_get_u16(b[HMMP_BIND_A_PORT])), 61000);
+
 	expect("binding del 192.0.2.1 kind mobile", 0, "", "");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_BINDING_DEL);
 	binding_req(b);
@@ -405,6 +421,7 @@ static void test_binding_add_del(void **state)
 	assert_int_equal(nla_get_u32(b[HMMP_BIND_A_PEER]), 0);
 	assert_int_equal(nla_get_u8(b[HMMP_BIND_A_KIND]), HMMP_BIND_MOBILE);
 	assert_null(b[HMMP_BIND_A_COA]);
+	assert_null(b[HMMP_BIND_A_PORT]);
 
 	kernel.err = EEXIST;
 	kernel.extack = "binding exists";
@@ -435,6 +452,21 @@ static void test_binding_show_flush(void **state)
 	       "\"kind\":\"correspondent\",\"encap\":\"ipip\",\"lifetime\":60,"
 	       "\"expires_ms\":59500,\"pkts_encap\":3,\"minsrc\":false}]\n",
 	       "1 bindings\n");
+	kernel.rows = 2;	/* a udp binding's port: its own column */
+	expect("binding", 0,
+	       "orig       coa          peer     kind           encap  lifetime  expires_ms  pkts_encap  minsrc  port\n"
+	       "192.0.2.1  203.0.113.5  0.0.0.0  correspondent  ipip   60        59500       3           no      -\n"
+	       "192.0.2.1  203.0.113.5  0.0.0.0  correspondent  udp    60        59500       3           no      61001\n",
+	       "2 bindings\n");
+	expect("-j binding show", 0,
+	       "[{\"orig\":\"192.0.2.1\",\"coa\":\"203.0.113.5\",\"peer\":\"0.0.0.0\","
+	       "\"kind\":\"correspondent\",\"encap\":\"ipip\",\"lifetime\":60,"
+	       "\"expires_ms\":59500,\"pkts_encap\":3,\"minsrc\":false},"
+	       "{\"orig\":\"192.0.2.1\",\"coa\":\"203.0.113.5\",\"peer\":\"0.0.0.0\","
+	       "\"kind\":\"correspondent\",\"encap\":\"udp\",\"port\":61001,"
+	       "\"lifetime\":60,\"expires_ms\":59500,\"pkts_encap\":3,"
+	       "\"minsrc\":false}]\n",
+	       "2 bindings\n");
 	expect("binding flush", 0, "2 bindings flushed\n", "");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_BINDING_FLUSH);
 	expect("-j binding flush", 0, "{\"flushed\":2}\n", "");

@@ -244,6 +244,17 @@ static void test_binding_print(void **state)
 	      "\"age_ms\":1000,\"refresh_ms\":1000,\"pkts_encap\":5,"
 	      "\"bytes_encap\":500,\"pkts_decap\":4,\"bytes_decap\":400,"
 	      "\"minsrc\":true}\n");
+	/* a udp binding: its port after the encapsulation */
+	b.have = 1u << HMMP_BIND_A_ORIG | 1u << HMMP_BIND_A_COA |
+		 1u << HMMP_BIND_A_ENCAP | 1u << HMMP_BIND_A_PORT |
+		 1u << HMMP_BIND_A_LIFETIME;
+	b.encap = HMMP_ENCAP_UDP;
+	b.port = 61000;
+	check(emit_binding, &b,
+	      "orig 192.0.2.1\ncoa 203.0.113.5\nencap udp\nport 61000\n"
+	      "lifetime 60\n",
+	      "{\"orig\":\"192.0.2.1\",\"coa\":\"203.0.113.5\","
+	      "\"encap\":\"udp\",\"port\":61000,\"lifetime\":60}\n");
 	b.have = 1u << HMMP_BIND_A_ORIG | 1u << HMMP_BIND_A_KIND;
 	b.kind = 9;
 	check(emit_binding, &b, "orig 192.0.2.1\nkind unknown(9)\n",
@@ -256,6 +267,7 @@ static void test_binding_roundtrip(void **state)
 	static const int request_attrs[] = {
 		HMMP_BIND_A_COA, HMMP_BIND_A_PEER, HMMP_BIND_A_ENCAP,
 		HMMP_BIND_A_KIND, HMMP_BIND_A_LIFETIME, HMMP_BIND_A_MIN_SRC,
+		HMMP_BIND_A_PORT,
 	};
 	unsigned int seed = 99;
 	int i;
@@ -284,6 +296,8 @@ static void test_binding_roundtrip(void **state)
 			in.lifetime = (uint32_t)rand_r(&seed) << 1;
 		if (HMMP_HAVE(&in, HMMP_BIND_A_MIN_SRC))
 			in.min_src = 1;
+		if (HMMP_HAVE(&in, HMMP_BIND_A_PORT))
+			in.port = (uint16_t)rand_r(&seed);
 		assert_int_equal(hmmp_binding_put(m, &in), 0);
 		assert_int_equal(hmmp_binding_parse(attr_of(m, HMMP_A_BINDING), &out), 0);
 		assert_memory_equal(&in, &out, sizeof(in));
@@ -311,6 +325,24 @@ static void test_binding_parse_errors(void **state)
 	nla_nest_end(m, n);
 	assert_int_equal(hmmp_binding_parse(attr_of(m, HMMP_A_BINDING), &b),
 			 HMMP_NL_BAD);
+	nlmsg_free(m);
+	m = genl(HMMP_CMD_BINDING_GET);
+	n = nla_nest_start(m, HMMP_A_BINDING);
+	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_ORIG, 1), 0);
+	assert_int_equal(nla_put_u8(m, HMMP_BIND_A_PORT, 1), 0);	/* be16 */
+	nla_nest_end(m, n);
+	assert_int_equal(hmmp_binding_parse(attr_of(m, HMMP_A_BINDING), &b),
+			 HMMP_NL_BAD);
+	nlmsg_free(m);
+	/* the port is big-endian on the wire, host order in the record */
+	m = genl(HMMP_CMD_BINDING_GET);
+	n = nla_nest_start(m, HMMP_A_BINDING);
+	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_ORIG, 1), 0);
+	assert_int_equal(nla_put_u16(m, HMMP_BIND_A_PORT, htons(4500)), 0);
+	nla_nest_end(m, n);
+	assert_int_equal(hmmp_binding_parse(attr_of(m, HMMP_A_BINDING), &b), 0);
+	assert_int_equal(b.port, 4500);
+	assert_true(HMMP_HAVE(&b, HMMP_BIND_A_PORT));
 	nlmsg_free(m);
 }
 
@@ -344,12 +376,15 @@ static void test_stats(void **state)
 	assert_int_equal(nla_put_u64(m, HMMP_STAT_A_CONN_CREATED, 1ULL << 40), 0);
 	assert_int_equal(nla_put_u64(m, 200, 5), 0);	/* a newer counter */
 	assert_int_equal(nla_put_u64(m, HMMP_STAT_A_PMTU_SENT, 2), 0);
+	assert_int_equal(nla_put_u64(m, HMMP_STAT_A_UDP_UNKNOWN, 7), 0);
+	assert_int_equal(nla_put_u64(m, HMMP_STAT_A_UDP_NOSOCK, 1), 0);
 	nla_nest_end(m, n);
 	a.nest = attr_of(m, HMMP_A_STATS);
 	check(emit_nest, &a,
-	      "conn_count 3\nconn_max 65536\nconn_created 1099511627776\npmtu_sent 2\n",
+	      "conn_count 3\nconn_max 65536\nconn_created 1099511627776\npmtu_sent 2\n"
+	      "udp_unknown 7\nudp_nosock 1\n",
 	      "{\"conn_count\":3,\"conn_max\":65536,\"conn_created\":1099511627776,"
-	      "\"pmtu_sent\":2}\n");
+	      "\"pmtu_sent\":2,\"udp_unknown\":7,\"udp_nosock\":1}\n");
 	assert_int_equal(a.ret, 0);
 	nlmsg_free(m);
 }
@@ -383,6 +418,7 @@ static void test_config(void **state)
 
 	(void)state;
 	/* in reverse order: printed in the table's order all the same */
+	assert_int_equal(nla_put_u16(m, HMMP_CFG_A_UDP_PORT, htons(5060)), 0);
 	assert_int_equal(nla_put_u32(m, HMMP_CFG_A_BIND_MAX, 4096), 0);
 	assert_int_equal(nla_put_u32(m, HMMP_CFG_A_ROLES,
 				     HMMP_ROLE_MOBILE | HMMP_ROLE_CORRESPONDENT), 0);
@@ -393,10 +429,11 @@ static void test_config(void **state)
 	check(emit_nest, &a,
 	      "table_max 10\ntimeout_setup 20\ntimeout_established 30\n"
 	      "timeout_release 40\ntimeout_disconnect 50\n"
-	      "roles mobile,correspondent\nbind_max 4096\n",
+	      "roles mobile,correspondent\nbind_max 4096\nudp_port 5060\n",
 	      "{\"table_max\":10,\"timeout_setup\":20,\"timeout_established\":30,"
 	      "\"timeout_release\":40,\"timeout_disconnect\":50,"
-	      "\"roles\":\"mobile,correspondent\",\"bind_max\":4096}\n");
+	      "\"roles\":\"mobile,correspondent\",\"bind_max\":4096,"
+	      "\"udp_port\":5060}\n");
 	assert_int_equal(a.ret, 0);
 	nlmsg_free(m);
 
@@ -411,6 +448,24 @@ static void test_config(void **state)
 	m = genl(HMMP_CMD_CONFIG_GET);
 	n = nla_nest_start(m, HMMP_A_CONFIG);
 	assert_int_equal(nla_put_u8(m, HMMP_CFG_A_ROLES, 1), 0);
+	nla_nest_end(m, n);
+	a.nest = attr_of(m, HMMP_A_CONFIG);
+	check(emit_nest, &a, "", "{}\n");
+	assert_int_equal(a.ret, HMMP_NL_BAD);
+	nlmsg_free(m);
+
+	/* no tunnel socket: port 0; a udp_port of the wrong length is bad */
+	m = genl(HMMP_CMD_CONFIG_GET);
+	n = nla_nest_start(m, HMMP_A_CONFIG);
+	assert_int_equal(nla_put_u16(m, HMMP_CFG_A_UDP_PORT, 0), 0);
+	nla_nest_end(m, n);
+	a.nest = attr_of(m, HMMP_A_CONFIG);
+	check(emit_nest, &a, "udp_port 0\n", "{\"udp_port\":0}\n");
+	assert_int_equal(a.ret, 0);
+	nlmsg_free(m);
+	m = genl(HMMP_CMD_CONFIG_GET);
+	n = nla_nest_start(m, HMMP_A_CONFIG);
+	assert_int_equal(nla_put_u8(m, HMMP_CFG_A_UDP_PORT, 1), 0);
 	nla_nest_end(m, n);
 	a.nest = attr_of(m, HMMP_A_CONFIG);
 	check(emit_nest, &a, "", "{}\n");
@@ -546,6 +601,7 @@ static void put_binding(struct nl_msg *m, bool full)
 static void test_event_binding(void **state)
 {
 	struct nl_msg *m;
+	struct nlattr *n;
 
 	(void)state;
 	m = genl(HMMP_CMD_EVENT_BINDING_NEW);
@@ -556,6 +612,18 @@ static void test_event_binding(void **state)
 		    "\"coa\":\"203.0.113.5\",\"peer\":\"198.51.100.1\","
 		    "\"kind\":\"correspondent\",\"encap\":\"minimal\","
 		    "\"lifetime\":60,\"pkts_encap\":5,\"minsrc\":true}\n");
+
+	m = genl(HMMP_CMD_EVENT_BINDING_NEW);
+	n = nla_nest_start(m, HMMP_A_BINDING);
+	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_ORIG, ip("192.0.2.1")), 0);
+	assert_int_equal(nla_put_u32(m, HMMP_BIND_A_COA, ip("203.0.113.5")), 0);
+	assert_int_equal(nla_put_u8(m, HMMP_BIND_A_ENCAP, HMMP_ENCAP_UDP), 0);
+	assert_int_equal(nla_put_u16(m, HMMP_BIND_A_PORT, htons(61000)), 0);
+	nla_nest_end(m, n);
+	check_event(m,
+		    "[EVENT] binding new 192.0.2.1 coa 203.0.113.5 encap udp port 61000\n",
+		    "{\"event\":\"binding_new\",\"orig\":\"192.0.2.1\","
+		    "\"coa\":\"203.0.113.5\",\"encap\":\"udp\",\"port\":61000}\n");
 
 	m = genl(HMMP_CMD_EVENT_BINDING_DEL);
 	put_binding(m, false);
@@ -579,8 +647,8 @@ static void test_event_binding(void **state)
 static void test_event_unknown(void **state)
 {
 	(void)state;
-	check_event(genl(HMMP_CMD_EVENT_BINDING_DEL + 1),
-		    "[EVENT] unknown cmd 17\n", "{\"event\":\"unknown\",\"cmd\":17}\n");
+	check_event(genl(HMMP_CMD_MAX + 1), "[EVENT] unknown cmd 18\n",
+		    "{\"event\":\"unknown\",\"cmd\":18}\n");
 }
 
 static void emit_bad_event(struct hmmp_pr *p, void *arg)

@@ -173,14 +173,16 @@ static void test_opener_names(void **state)
 
 static void test_encap_names(void **state)
 {
-	static const char *const names[] = { "ipip", "minimal" };
+	static const char *const names[] = { "ipip", "minimal", "udp" };
 	uint8_t out;
 
 	(void)state;
 	check_names(hmmp_encap_name, hmmp_encap_parse, HMMP_ENCAP_IPIP,
-		    HMMP_ENCAP_MINIMAL, names);
+		    HMMP_ENCAP_UDP, names);
 	assert_int_equal(hmmp_encap_parse("min", &out), -1);
 	assert_int_equal(hmmp_encap_parse("gre", &out), -1);
+	assert_int_equal(hmmp_encap_parse("UDP", &out), -1);
+	assert_int_equal(hmmp_encap_parse("auto", &out), -1);	/* hmmpd's only */
 }
 
 static void test_kind_names(void **state)
@@ -213,6 +215,8 @@ static void test_reason_and_stat_names(void **state)
 	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_CONN_MEMORY_BYTES),
 			    "conn_memory_bytes");
 	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_PMTU_SENT), "pmtu_sent");
+	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_UDP_UNKNOWN), "udp_unknown");
+	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_UDP_NOSOCK), "udp_nosock");
 	/* every counter named, all names different */
 	for (i = HMMP_STAT_A_CONN_COUNT; i <= HMMP_STAT_A_MAX; i++) {
 		assert_non_null(hmmp_stat_name(i));
@@ -302,8 +306,9 @@ static void test_cfg_keys(void **state)
 	int a;
 
 	(void)state;
-	assert_int_equal(hmmp_cfg_nkeys, HMMP_CFG_A_MAX);
-	for (a = 1; a <= HMMP_CFG_A_MAX; a++) {
+	/* every settable key; the read-only udp_port is not one */
+	assert_int_equal(hmmp_cfg_nkeys, HMMP_CFG_A_BIND_MAX);
+	for (a = 1; a <= HMMP_CFG_A_BIND_MAX; a++) {
 		k = hmmp_cfg_key_by_attr(a);
 		assert_non_null(k);
 		assert_string_equal(k->name, names[a]);
@@ -313,6 +318,8 @@ static void test_cfg_keys(void **state)
 		assert_non_null(k->help);
 	}
 	assert_null(hmmp_cfg_key_by_attr(0));
+	assert_null(hmmp_cfg_key_by_attr(HMMP_CFG_A_UDP_PORT));
+	assert_null(hmmp_cfg_key_find(HMMP_CFG_UDP_PORT_NAME));
 	assert_null(hmmp_cfg_key_by_attr(HMMP_CFG_A_MAX + 1));
 	assert_null(hmmp_cfg_key_find("table"));	/* no prefixes */
 	assert_null(hmmp_cfg_key_find("TABLE_MAX"));

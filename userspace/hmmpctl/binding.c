@@ -6,8 +6,8 @@
  *
  *   hmmpctl [-j] binding [show]
  *   hmmpctl binding { add | replace } ORIG coa COA [peer PEER]
- *           [encap { ipip | minimal }] [kind { correspondent | mobile | router }]
- *           [lifetime SECONDS] [minsrc]
+ *           [encap { ipip | minimal | udp port PORT }]
+ *           [kind { correspondent | mobile | router }] [lifetime SECONDS] [minsrc]
  *   hmmpctl binding del ORIG [peer PEER] [kind KIND]
  *   hmmpctl [-j] binding flush
  */
@@ -22,6 +22,7 @@ static int binding_args(struct hmmpctl_req *req, const char *ctx, int argc,
 	struct hmmp_binding *b = &req->binding;
 	bool is_del = req->verb == HMMPCTL_DEL;
 	bool seen[HMMP_BIND_A_MAX + 1] = { false };
+	bool is_udp;
 	int i;
 
 	if (argc < 1)
@@ -45,6 +46,8 @@ static int binding_args(struct hmmpctl_req *req, const char *ctx, int argc,
 			attr = HMMP_BIND_A_LIFETIME;
 		else if (!strcmp(kw, "minsrc") && !is_del)
 			attr = HMMP_BIND_A_MIN_SRC;
+		else if (!strcmp(kw, "port") && !is_del)
+			attr = HMMP_BIND_A_PORT;
 		else
 			return hmmpctl_usage_err(req, "%s: unknown argument '%s'",
 						 ctx, kw);
@@ -69,9 +72,18 @@ static int binding_args(struct hmmpctl_req *req, const char *ctx, int argc,
 			break;
 		case HMMP_BIND_A_ENCAP:
 			if (hmmp_encap_parse(v, &b->encap))
-				return hmmpctl_usage_err(req, "%s: bad encap '%s' (ipip or minimal)",
+				return hmmpctl_usage_err(req, "%s: bad encap '%s' (ipip, minimal or udp)",
 							 ctx, v);
 			break;
+		case HMMP_BIND_A_PORT: {
+			uint32_t port;
+
+			if (hmmp_u32_parse(v, 1, UINT16_MAX, &port))
+				return hmmpctl_usage_err(req, "%s: bad port '%s' (the far end's UDP port, 1-65535)",
+							 ctx, v);
+			b->port = (uint16_t)port;
+			break;
+		}
 		case HMMP_BIND_A_KIND:
 			if (hmmp_kind_parse(v, &b->kind))
 				return hmmpctl_usage_err(req, "%s: bad kind '%s' (correspondent, mobile or router)",
@@ -92,6 +104,13 @@ static int binding_args(struct hmmpctl_req *req, const char *ctx, int argc,
 			   b->encap != HMMP_ENCAP_MINIMAL))
 		return hmmpctl_usage_err(req, "%s: 'minsrc' needs 'encap minimal'",
 					 ctx);
+	/* hmmp.ko refuses both with EINVAL; say why before asking it */
+	is_udp = HMMP_HAVE(b, HMMP_BIND_A_ENCAP) && b->encap == HMMP_ENCAP_UDP;
+	if (is_udp && !HMMP_HAVE(b, HMMP_BIND_A_PORT))
+		return hmmpctl_usage_err(req, "%s: 'encap udp' needs 'port PORT' (the far end's UDP port)",
+					 ctx);
+	if (!is_udp && HMMP_HAVE(b, HMMP_BIND_A_PORT))
+		return hmmpctl_usage_err(req, "%s: 'port' needs 'encap udp'", ctx);
 	return 0;
 }
 
@@ -186,8 +205,8 @@ const struct hmmpctl_object hmmpctl_obj_binding = {
 	.build = binding_build,
 	.usage = "hmmpctl [-j] binding [show]\n"
 		 "hmmpctl binding { add | replace } ORIG coa COA [peer PEER]\n"
-		 "        [encap { ipip | minimal }] [kind { correspondent | mobile | router }]\n"
-		 "        [lifetime SECONDS] [minsrc]\n"
+		 "        [encap { ipip | minimal | udp port PORT }]\n"
+		 "        [kind { correspondent | mobile | router }] [lifetime SECONDS] [minsrc]\n"
 		 "hmmpctl binding del ORIG [peer PEER] [kind KIND]\n"
 		 "hmmpctl [-j] binding flush\n",
 	.help = "address bindings (original -> care-of) and their tunnels",

@@ -125,7 +125,7 @@ void hmmpctl_usage(FILE *out, const struct hmmpctl_object *obj)
 		"           { -h | --help }  this help\n"
 		"           { -V | --version }  version of hmmpctl\n"
 		"OBJECT := { conn | handoff | binding | config | stats | monitor |\n"
-		"            version | help }; no VERB means show.\n\n");
+		"            sctp | version | help }; no VERB means show.\n\n");
 	for (i = 0; i < hmmpctl_nobjects; i++)
 		fprintf(out, "%-8s %s\n", hmmpctl_objects[i]->name,
 			hmmpctl_objects[i]->help);

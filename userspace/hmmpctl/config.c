@@ -29,6 +29,9 @@ static int config_parse(struct hmmpctl_req *req, int argc, char **argv)
 		const char *v;
 		size_t idx;
 
+		if (!k && !strcmp(argv[i], HMMP_CFG_UDP_PORT_NAME))
+			return hmmpctl_usage_err(req, "config set: %s is read-only (hmmpd hands its UDP tunnel socket to the module)",
+						 argv[i]);
 		if (!k)
 			return hmmpctl_usage_err(req, "config set: unknown key '%s'",
 						 argv[i]);

@@ -61,6 +61,7 @@ static struct nla_policy bind_policy[HMMP_BIND_A_MAX + 1] = {
 	[HMMP_BIND_A_PKTS_DECAP] = { .type = NLA_U64 },
 	[HMMP_BIND_A_BYTES_DECAP] = { .type = NLA_U64 },
 	[HMMP_BIND_A_MIN_SRC] = { .type = NLA_U8 },
+	[HMMP_BIND_A_PORT] = { .type = NLA_U16 },
 };
 
 int hmmp_msg_parse(struct nl_msg *msg, struct nlattr *tb[HMMP_A_MAX + 1])
@@ -188,6 +189,7 @@ int hmmp_binding_parse(struct nlattr *nest, struct hmmp_binding *b)
 	b->pkts_decap = GET(tb, HMMP_BIND_A_PKTS_DECAP, nla_get_u64);
 	b->bytes_decap = GET(tb, HMMP_BIND_A_BYTES_DECAP, nla_get_u64);
 	b->min_src = GET(tb, HMMP_BIND_A_MIN_SRC, nla_get_u8);
+	b->port = ntohs(GET(tb, HMMP_BIND_A_PORT, nla_get_u16));
 	return 0;
 }
 
@@ -222,6 +224,8 @@ void hmmp_binding_print(struct hmmp_pr *p, unsigned int f,
 	if (HMMP_HAVE(b, HMMP_BIND_A_ENCAP))
 		pr_str(p, f, "encap",
 		       enum_str(hmmp_encap_name(b->encap), b->encap, buf));
+	if (HMMP_HAVE(b, HMMP_BIND_A_PORT))
+		pr_u64(p, f, "port", b->port);
 	if (HMMP_HAVE(b, HMMP_BIND_A_LIFETIME))
 		pr_u64(p, f, "lifetime", b->lifetime);
 	for (i = 0; i < HMMP_ARRAY_SIZE(counters); i++) {
@@ -255,7 +259,9 @@ int hmmp_binding_put(struct nl_msg *msg, const struct hmmp_binding *b)
 	    (HMMP_HAVE(b, HMMP_BIND_A_LIFETIME) &&
 	     nla_put_u32(msg, HMMP_BIND_A_LIFETIME, b->lifetime)) ||
 	    (HMMP_HAVE(b, HMMP_BIND_A_MIN_SRC) &&
-	     nla_put_u8(msg, HMMP_BIND_A_MIN_SRC, b->min_src)))
+	     nla_put_u8(msg, HMMP_BIND_A_MIN_SRC, b->min_src)) ||
+	    (HMMP_HAVE(b, HMMP_BIND_A_PORT) &&
+	     nla_put_u16(msg, HMMP_BIND_A_PORT, htons(b->port))))
 		return -NLE_NOMEM;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -297,6 +303,7 @@ int hmmp_config_print(struct hmmp_pr *p, struct nlattr *nest)
 	memset(pol, 0, sizeof(pol));
 	for (i = 1; i <= HMMP_CFG_A_MAX; i++)
 		pol[i].type = NLA_U32;
+	pol[HMMP_CFG_A_UDP_PORT].type = NLA_U16;
 	if (!nest || nla_parse_nested(tb, HMMP_CFG_A_MAX, nest, pol))
 		return HMMP_NL_BAD;
 	for (i = 0; i < hmmp_cfg_nkeys; i++) {
@@ -314,6 +321,10 @@ int hmmp_config_print(struct hmmp_pr *p, struct nlattr *nest)
 			pr_str(p, 0, k->name, buf);
 		}
 	}
+	/* read-only, be16: not one of the settable keys */
+	if (tb[HMMP_CFG_A_UDP_PORT])
+		pr_u64(p, 0, HMMP_CFG_UDP_PORT_NAME,
+		       ntohs(nla_get_u16(tb[HMMP_CFG_A_UDP_PORT])));
 	return 0;
 }
 
@@ -357,6 +368,8 @@ static void event_binding(struct hmmp_pr *p, const char *what,
 	if (HMMP_HAVE(bd, HMMP_BIND_A_ENCAP))
 		pr_str(p, PR_TEXT, "encap",
 		       enum_str(hmmp_encap_name(bd->encap), bd->encap, b));
+	if (HMMP_HAVE(bd, HMMP_BIND_A_PORT))
+		pr_u64(p, PR_TEXT, "port", bd->port);
 	if (HMMP_HAVE(bd, HMMP_BIND_A_LIFETIME))
 		pr_u64(p, PR_TEXT, "lifetime", bd->lifetime);
 	if (bd->min_src)

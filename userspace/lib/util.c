@@ -86,6 +86,7 @@ static const char *const opener_names[] = {
 static const char *const encap_names[] = {
 	[HMMP_ENCAP_IPIP] = "ipip",
 	[HMMP_ENCAP_MINIMAL] = "minimal",
+	[HMMP_ENCAP_UDP] = "udp",
 };
 
 static const char *const kind_names[] = {
@@ -128,6 +129,8 @@ static const char *const stat_names[] = {
 	[HMMP_STAT_A_PMTU_SENT] = "pmtu_sent",
 	[HMMP_STAT_A_TUNNEL_ERRORS] = "tunnel_errors",
 	[HMMP_STAT_A_ERRORS_RELAYED] = "errors_relayed",
+	[HMMP_STAT_A_UDP_UNKNOWN] = "udp_unknown",
+	[HMMP_STAT_A_UDP_NOSOCK] = "udp_nosock",
 };
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)

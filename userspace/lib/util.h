@@ -57,7 +57,13 @@ const char *hmmp_stat_name(unsigned int attr);
 int hmmp_roles_parse(const char *s, uint32_t *mask);
 int hmmp_roles_format(uint32_t mask, char *buf, size_t len);
 
-/* Configuration keys: HMMP_CFG_A_* by name, with value parser/formatter. */
+/*
+ * Configuration keys: the settable HMMP_CFG_A_* (u32) by name, with value
+ * parser/formatter. HMMP_CFG_A_UDP_PORT is not among them: it is be16,
+ * read-only, set by HMMP_CMD_TUNNEL_SOCK (hmmp_config_print shows it as
+ * HMMP_CFG_UDP_PORT_NAME).
+ */
+#define HMMP_CFG_UDP_PORT_NAME	"udp_port"
 struct hmmp_cfg_key {
 	const char *name;
 	int attr;			/* HMMP_CFG_A_* */
