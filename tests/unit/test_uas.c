@@ -41,6 +41,7 @@
 #include "fake_kernel.h"
 #include "fake_module.h"
 #include "features/correspondent/correspondent.h"
+#include "netns.h"
 #include "sip/auth.h"
 #include "sip/body.h"
 #include "sip/sip.h"
@@ -66,66 +67,6 @@ static void uas_request(struct sip *sip, const osip_message_t *req,
 static void km_conn(const char *local, const char *remote, uint16_t lport)
 {
 	fm_conn(local, local, remote, lport, 40000, HMMP_CONN_ESTABLISHED);
-}
-
-/* ---- the network namespace ---- */
-
-static const char *netns_err;
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		r = -1;
-	close(fd);
-	return r;
-}
-
-static int enter_netns(void)
-{
-	struct ifreq ifr = { 0 };
-	struct hmmpd_netstate st;
-	struct nl_sock *sk;
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	int fd, lo;
-
-	if (unshare(CLONE_NEWNET)) {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
-			netns_err = "cannot make a network namespace (unshare: needs root, or unprivileged user namespaces)";
-			return -1;
-		}
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
-		write_file("/proc/self/setgroups", "deny");
-		if (write_file("/proc/self/uid_map", map))
-			return -1;
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
-		write_file("/proc/self/gid_map", map);
-	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
-		return -1;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-		return -1;
-	close(fd);
-	sk = hmmpd_net_open();
-	if (!sk || hmmpd_net_read(sk, &st))
-		return -1;
-	lo = hmmpd_net_lo_index(&st);
-	hmmpd_net_free(&st);
-	if (hmmpd_net_lo_add(sk, lo, A(COA)) || hmmpd_net_lo_add(sk, lo, A(CN))) {
-		netns_err = "cannot add addresses to lo in the new namespace";
-		nl_socket_free(sk);
-		return -1;
-	}
-	nl_socket_free(sk);
-	return 0;
 }
 
 /* ---- the fixture ---- */
@@ -808,8 +749,10 @@ static void test_relayed(void **state)
 
 static int group_setup(void **state)
 {
+	static const char *const addrs[] = { COA, CN };
+
 	(void)state;
-	if (enter_netns() && !netns_err)
+	if (enter_netns(addrs, 2) && !netns_err)
 		netns_err = "cannot set up the network namespace";
 	return 0;
 }

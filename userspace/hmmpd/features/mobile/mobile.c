@@ -179,13 +179,14 @@ static unsigned int mobile_bindings(struct hmmpd_mobile *m,
 				    uint32_t new_addr, bool quiet)
 {
 	struct hmmpd *d = m->d;
-	char o[HMMP_ADDRSTRLEN], p[HMMP_ADDRSTRLEN], n[HMMP_ADDRSTRLEN];
+	char o[HMMP_ADDRSTRLEN], p[HMMP_ADDRSTRLEN];
 	unsigned int count = 0;
 	size_t i, k;
 
 	for (i = 0; i < c->n; i++) {
 		const struct hmmp_conn *x = &c->v[i];
-		struct hmmp_binding b;
+		uint16_t port;
+		uint8_t encap;
 		bool home;
 
 		if (!hmmpd_conn_live(x) || x->cur_local != new_addr ||
@@ -215,21 +216,11 @@ static unsigned int mobile_bindings(struct hmmpd_mobile *m,
 			}
 			continue;
 		}
-		hmmpd_binding_make(&b, x->orig_local, x->remote, HMMP_BIND_MOBILE,
-				   new_addr, d->conf->encap, d->conf->lifetime);
-		if (hmmpd_kern_binding_set(&d->cmd, &b)) {
-			hmmpd_log(LOG_ERR, "binding: cannot install %s -> %s kind mobile peer %s: %s",
-				  ip_s(b.orig, o), ip_s(new_addr, n), ip_s(b.peer, p),
-				  d->cmd.msg);
-			hmmpd_cmd_failed(d);
-			continue;
-		}
-		count++;
-		hmmpd_log(quiet ? LOG_DEBUG : LOG_INFO,
-			  "binding: %s %s -> %s kind mobile peer %s encap %s lifetime %u s",
-			  quiet ? "refreshed" : "installed", ip_s(b.orig, o),
-			  ip_s(new_addr, n), ip_s(b.peer, p),
-			  hmmp_encap_name(b.encap), b.lifetime);
+		/* udp when the correspondent chose it before (encap.c) */
+		encap = mobile_encap_for(m, x->remote, &port);
+		if (!mobile_bind_peer(m, x->orig_local, x->remote, encap, port,
+				      quiet))
+			count++;
 	}
 	return count;
 }
@@ -264,6 +255,7 @@ static unsigned int plan_and_send(struct hmmpd_mobile *m,
 		.lifetime = d->conf->lifetime,
 		.gateway_lifetime = d->conf->gateway_lifetime,
 		.encap = d->conf->encap,
+		.port = d->sip ? sip_port(d->sip, SIP_TP_UDP) : 0,
 	};
 	struct hmmpd_plan p;
 	unsigned int i, ncorr = 0;
@@ -581,6 +573,9 @@ static void mobile_kernel_up(struct hmmpd *d, void *state)
 		if (b->kind != HMMP_BIND_MOBILE || b->coa != m->d->watch.cur.addr)
 			continue;
 		n++;
+		/* an earlier hmmpd's udp choice: the reflexive address unknown */
+		if (b->encap == HMMP_ENCAP_UDP && HMMP_HAVE(b, HMMP_BIND_A_PORT))
+			mobile_udp_remember(m, b->peer, b->port, 0, 0);
 		if (kept(m, b->orig, NULL) || m->nkept == MAX_KEPT ||
 		    hmmpd_net_has_addr(&st, b->orig, false) ||
 		    !hmmpd_net_has_addr(&st, b->orig, true))
