@@ -603,10 +603,17 @@ static struct ref reference(const struct fix *f)
 			return r;
 		}
 		if (b->encap == HMMPD_ENCAP_AUTO) {
-			if (!f->proxied && f->src_port && b->coa != f->src)
+			bool udp_ok = !f->proxied && f->src_port;
+
+			if (udp_ok && b->coa != f->src)
 				r.encap[i] = HMMP_ENCAP_UDP;
-			else
-				r.encap[i] = f->conf.encap;	/* ipip here */
+			else if (f->conf.encap == HMMP_ENCAP_IPIP ||
+				 f->conf.encap == HMMP_ENCAP_MINIMAL)
+				r.encap[i] = f->conf.encap;
+			else if (f->conf.encap == HMMP_ENCAP_UDP && udp_ok)
+				r.encap[i] = HMMP_ENCAP_UDP;
+			else		/* auto (the default), or udp not possible */
+				r.encap[i] = HMMP_ENCAP_IPIP;
 		}
 		if (b->coa != f->src && b->lifetime &&
 		    r.encap[i] != HMMP_ENCAP_UDP) {
@@ -641,8 +648,13 @@ static void test_random_reference(void **state)
 	struct ref want;
 	int st;
 
+	static const uint8_t confs[] = {
+		HMMPD_ENCAP_AUTO, HMMP_ENCAP_IPIP, HMMP_ENCAP_MINIMAL, HMMP_ENCAP_UDP,
+	};
+
 	srand(7);
 	for (round = 0; round < 2000; round++) {
+		f->conf.encap = confs[round % 4];
 		f->nconns = (size_t)(rand() % 8);
 		for (i = 0; i < f->nconns; i++) {
 			struct hmmp_conn *c = &f->conns[i];
