@@ -428,6 +428,39 @@ static void test_resync(void **state)
 	f->d.rt = NULL;
 }
 
+/* The core's bindings_wanted (a NAT rebinding): the INFOs at once. */
+static void test_bindings_wanted(void **state)
+{
+	struct fix *f = *state;
+	struct timespec t0, t1;
+	uint16_t port;
+
+	f->d.rt = hmmpd_net_open();
+	assert_non_null(f->d.rt);
+	fm_conn(ORIG, COA, CN, 40000, 5001, HMMP_CONN_ESTABLISHED);
+	mobile_udp_remember(f->m, A(CN), sip_port(f->cn, SIP_TP_UDP), A(NATIP), 61000);
+	step(f, 200, NULL, answer_udp());
+	hmmpd_feature_mobile.bindings_wanted(&f->d, f->m, "nat: rebinding");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		assert_true(sd_event_run(f->ev, 100000) >= 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while ((f->sc.next < 1 || f->m->txns) && t1.tv_sec - t0.tv_sec < 10);
+	assert_int_equal(f->sc.next, 1);
+	assert_non_null(strstr(f->sc.got[0], "Bind: " ORIG " to " COA "; lifetime=60; encap=auto"));
+	/* the reverse tunnel: udp from the start (remembered), still so */
+	assert_non_null(mobile_binding());
+	assert_int_equal(mobile_binding()->encap, HMMP_ENCAP_UDP);
+	assert_int_equal(mobile_encap_for(f->m, A(CN), &port), HMMP_ENCAP_UDP);
+	/* not a mobile: nothing */
+	f->d.conf->roles = HMMP_ROLE_CORRESPONDENT;
+	hmmpd_feature_mobile.bindings_wanted(&f->d, f->m, "nat: rebinding");
+	hmmpd_feature_mobile.bindings_wanted(&f->d, NULL, "nat: rebinding");
+	assert_null(f->m->txns);
+	nl_socket_free(f->d.rt);
+	f->d.rt = NULL;
+}
+
 static int group_setup(void **state)
 {
 	static const char *const addrs[] = { COA, CN };
@@ -449,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_minimal_configured, setup_minimal, teardown),
 		cmocka_unit_test_setup_teardown(test_memory, setup_auto, teardown),
 		cmocka_unit_test_setup_teardown(test_resync, setup_auto, teardown),
+		cmocka_unit_test_setup_teardown(test_bindings_wanted, setup_auto, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

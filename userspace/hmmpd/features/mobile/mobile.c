@@ -527,6 +527,17 @@ static void mobile_net_settled(struct hmmpd *d, void *state,
 		maintain_originals(m, ev->st);
 }
 
+/* A NAT mapping changed (features/nat): the INFOs now, not at the refresh. */
+static void mobile_bindings_wanted(struct hmmpd *d, void *state, const char *why)
+{
+	struct hmmpd_mobile *m = state;
+
+	if (!m || !is_mobile(d))
+		return;
+	hmmpd_log(LOG_INFO, "refresh: now (%s)", why);
+	refresh(m);
+}
+
 static void mobile_register_wanted(struct hmmpd *d, void *state, const char *why)
 {
 	(void)d;
@@ -623,4 +634,5 @@ const struct hmmpd_feature hmmpd_feature_mobile = {
 	.handoff_begun = mobile_handoff_begun,
 	.net_settled = mobile_net_settled,
 	.register_wanted = mobile_register_wanted,
+	.bindings_wanted = mobile_bindings_wanted,
 };
