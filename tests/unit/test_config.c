@@ -261,7 +261,7 @@ static const struct {
 	{ "[general]\nidentity = sip:a@b\x01\n", "T:2: invalid character" },
 	{ "[general]\r\nidentity = sip:a@b\rx\n", "T:2: invalid character" },
 	{ "[sip]\nrealm = a\x7f\n", "T:2: invalid character" },
-	{ "[generall]\nidentity = sip:a@b\n", "T:1: unknown section [generall] (general, sip, binding, outbound, sctp, peer NAME)" },
+	{ "[generall]\nidentity = sip:a@b\n", "T:1: unknown section [generall] (general, sip, binding, nat, outbound, sctp, peer NAME)" },
 	{ "[General]\nidentity = sip:a@b\n", "T:1: unknown section [General]" },
 	{ "[peer]\nuri = sip:a@b\n", "T:1: unknown section [peer]" },
 	{ "[general]\nidentiy = sip:a@b\n", "T:2: unknown key 'identiy' in [general]" },

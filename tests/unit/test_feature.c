@@ -524,6 +524,7 @@ static void test_real_table(void **state)
 		assert_non_null(hmmpd_features[i]->name);
 	assert_non_null(hmmpd_feature_by_section("sctp", NULL));
 	assert_non_null(hmmpd_feature_by_section("outbound", NULL));
+	assert_non_null(hmmpd_feature_by_section("nat", NULL));
 }
 
 int main(void)
