@@ -105,10 +105,15 @@ static unsigned int live_from(const struct hmmpd_conns *c, uint32_t orig)
 /*
  * The original addresses of live connections stay local: /32 on lo when
  * they left their interface, unanswered on the interface of the default
- * route; those we kept that are back on an interface leave lo.
+ * route; those we kept that are back on an interface leave lo. Added to
+ * lo only at the hand-off (@add), right before the mobile bindings: while
+ * an original address is on no interface, its packets cannot leave; on lo
+ * before the bindings they would leave untunnelled through the new
+ * network, and a NAT there would carry them to the correspondent, which
+ * resets the unknown flow (seen in 33-hmmpd-nat.sh).
  */
 static void keep_originals(struct hmmpd_mobile *m, const struct hmmpd_conns *c,
-			   const struct hmmpd_netstate *st)
+			   const struct hmmpd_netstate *st, bool add)
 {
 	struct hmmpd *d = m->d;
 	struct hmmpd_attach now;
@@ -135,8 +140,8 @@ static void keep_originals(struct hmmpd_mobile *m, const struct hmmpd_conns *c,
 		if (hmmpd_net_has_addr(st, a, false))
 			continue;	/* on an interface */
 		hide++;
-		if (hmmpd_net_has_addr(st, a, true))
-			continue;	/* on lo already */
+		if (!add || hmmpd_net_has_addr(st, a, true))
+			continue;	/* not yet, or on lo already */
 		if (m->nkept == MAX_KEPT) {
 			hmmpd_log(LOG_ERR, "handoff: more than %u original addresses to keep: %s not kept",
 				  MAX_KEPT, ip_s(a, ip));
@@ -239,7 +244,7 @@ static void maintain_originals(struct hmmpd_mobile *m,
 		hmmpd_cmd_failed(d);
 		return;
 	}
-	keep_originals(m, &c, st);
+	keep_originals(m, &c, st, false);
 	hmmpd_conns_free(&c);
 }
 
@@ -320,7 +325,7 @@ static void mobile_handoff_begun(struct hmmpd *d, void *state,
 		hmmpd_cmd_failed(d);
 		goto out;
 	}
-	keep_originals(m, &before, st);
+	keep_originals(m, &before, st, true);
 	if (hmmpd_kern_handoff(&d->cmd, old->addr, m->d->watch.cur.addr, &moved)) {
 		hmmpd_log(LOG_ERR, "handoff: hmmp.ko refused the hand-off: %s", d->cmd.msg);
 		hmmpd_cmd_failed(d);
