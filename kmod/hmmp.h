@@ -41,6 +41,7 @@ struct hmmp_net {
 	 */
 	struct sock __rcu *udp_sk;
 	struct mutex udp_lock;		/* serialises udp_sk's changes */
+	u8 udp_pmtudisc;		/* the owner's, given back at detach */
 };
 
 /* The namespace's state; valid while @net is alive and the module loaded. */

@@ -174,6 +174,8 @@ static void hmmp_udp_release(struct hmmp_net *hn, struct sock *sk)
 	WRITE_ONCE(up->gro_complete, NULL);
 	WRITE_ONCE(up->encap_type, 0);
 	rcu_assign_sk_user_data(sk, NULL);
+	if (READ_ONCE(inet_sk(sk)->pmtudisc) == IP_PMTUDISC_INTERFACE)
+		WRITE_ONCE(inet_sk(sk)->pmtudisc, hn->udp_pmtudisc);
 	/* No receive handler nor sender of ours is running on it after. */
 	synchronize_net();
 	sock_put(sk);
@@ -242,6 +244,14 @@ int hmmp_udp_attach(struct net *net, int fd, struct netlink_ext_ack *extack)
 		hmmp_udp_release(hn, old);
 	sock_hold(sk);
 	setup_udp_tunnel_sock(net, sock, &cfg);
+	/* Frames are sized by hmmp_tunnel_xmit() against the tunnel's path,
+	 * not by the route's PMTU exception: on a mobile that is the inner
+	 * flow's to the same correspondent, narrower by the overhead. ipip
+	 * marks IPSKB_FORWARDED for that; iptunnel_xmit() clears it, so the
+	 * socket uses the device MTU (docs/datapath.md, "ICMP errors").
+	 */
+	hn->udp_pmtudisc = READ_ONCE(inet_sk(sk)->pmtudisc);
+	WRITE_ONCE(inet_sk(sk)->pmtudisc, IP_PMTUDISC_INTERFACE);
 	rcu_assign_pointer(hn->udp_sk, sk);
 	err = 0;
 unlock:

@@ -16,7 +16,14 @@
  *  - BINDING_DEL removes one (ENOENT when absent).
  *  - HANDOFF moves the connections whose current address is the old one
  *    (every connection without HMMP_A_HANDOFF_OLD) and replies the count.
+ *    A udp binding without HMMP_BIND_A_PORT, or a port on another
+ *    encapsulation, gets EINVAL, as from the module.
  *  - CONFIG_SET records the roles in fm.roles.
+ *  - TUNNEL_SOCK with HMMP_A_SOCK_FD checks, as the module does, that the
+ *    descriptor (of this very process) is a bound AF_INET UDP socket
+ *    (EBADF, EINVAL otherwise) and records its port in fm.udp_port
+ *    (fm.tunnel_fd the descriptor); without it detaches (port 0). The
+ *    reply carries HMMP_CFG_A_UDP_PORT unless fm.tunnel_no_reply.
  *  - Anything else: EOPNOTSUPP.
  * fm.changes counts the binding changes applied. Include <cmocka.h> first.
  */
@@ -24,8 +31,10 @@
 #define HMMP_FAKE_MODULE_H
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "fake_kernel.h"
 #include "objects.h"
@@ -42,6 +51,10 @@ static struct {
 	uint32_t refuse_orig;
 	uint32_t roles;
 	int changes;
+	uint16_t udp_port;		/* the tunnel socket's, 0: none */
+	int tunnel_fd;			/* valid while udp_port != 0 */
+	int tunnel_calls;
+	bool tunnel_no_reply;		/* TUNNEL_SOCK replies no config */
 } fm;
 
 /* A test address in dotted quad, network order; a bad one fails the test. */
@@ -110,6 +123,11 @@ static void fm_binding_new(const struct nlmsghdr *req, struct nlattr **tb)
 	assert_int_equal(hmmp_binding_parse(tb[HMMP_A_BINDING], &b), 0);
 	/* reply-only attributes are refused by the module's policy */
 	assert_false(HMMP_HAVE(&b, HMMP_BIND_A_EXPIRES_MS));
+	if ((HMMP_HAVE(&b, HMMP_BIND_A_ENCAP) && b.encap == HMMP_ENCAP_UDP) !=
+	    HMMP_HAVE(&b, HMMP_BIND_A_PORT)) {
+		fk_ack(req, EINVAL, "udp bindings and only they have a port");
+		return;
+	}
 	if (fm.refuse_orig && b.orig == fm.refuse_orig) {
 		fk_ack(req, ENOSPC, "binding table full (bind_max)");
 		return;
@@ -133,6 +151,45 @@ static void fm_binding_new(const struct nlmsghdr *req, struct nlattr **tb)
 	}
 	fm.binds[i] = b;
 	fm.changes++;
+	fk_ack(req, 0, NULL);
+}
+
+static void fm_tunnel_sock(const struct nlmsghdr *req, struct nlattr **tb)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, v = 0;
+	socklen_t vlen = sizeof(v);
+	struct nlattr *n;
+	struct nl_msg *m;
+
+	fm.tunnel_calls++;
+	if (tb[HMMP_A_SOCK_FD]) {
+		fd = (int)nla_get_u32(tb[HMMP_A_SOCK_FD]);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen)) {
+			fk_ack(req, EBADF, NULL);
+			return;
+		}
+		if (v != SOCK_DGRAM ||
+		    getsockname(fd, (struct sockaddr *)&sin, &len) ||
+		    sin.sin_family != AF_INET || !sin.sin_port) {
+			fk_ack(req, EINVAL, "not a bound AF_INET UDP socket");
+			return;
+		}
+		fm.tunnel_fd = fd;
+		fm.udp_port = ntohs(sin.sin_port);
+	} else {
+		fm.udp_port = 0;
+	}
+	m = fk_msg(req, FK_FAMILY, HMMP_CMD_TUNNEL_SOCK, 0);
+	if (!fm.tunnel_no_reply) {
+		n = nla_nest_start(m, HMMP_A_CONFIG);
+		assert_non_null(n);
+		assert_int_equal(nla_put_u16(m, HMMP_CFG_A_UDP_PORT,
+					     htons(fm.udp_port)), 0);
+		nla_nest_end(m, n);
+	}
+	fk_reply(m);
 	fk_ack(req, 0, NULL);
 }
 
@@ -206,6 +263,9 @@ static void fm_handler(const struct nlmsghdr *req)
 		fk_ack(req, 0, NULL);
 		return;
 	}
+	case HMMP_CMD_TUNNEL_SOCK:
+		fm_tunnel_sock(req, tb);
+		return;
 	default:
 		fk_ack(req, EOPNOTSUPP, NULL);
 	}

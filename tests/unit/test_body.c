@@ -332,6 +332,18 @@ static const struct {
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; encap=ipipipipipipipipipip", "line 2: bad encap" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; encap=ipip; encap=ipip", "line 2: encap given twice" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=mobile", "line 2: bad kind" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; encap=udp4", "line 2: bad encap (ipip, minimal, udp or auto)" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:5060", "line 2: a port in the new address needs encap=udp" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:5060; encap=ipip", "line 2: a port in the new address needs encap=udp" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:5060; encap=minimal", "line 2: a port in the new address needs encap=udp" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:5060; encap=auto", "line 2: a port in the new address needs encap=udp" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:0; encap=udp", "line 2: bad new address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:65536; encap=udp", "line 2: bad new address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:; encap=udp", "line 2: bad new address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:x; encap=udp", "line 2: bad new address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:1:2; encap=udp", "line 2: bad new address" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to :5060; encap=udp", "line 2: bad new address" },
+	{ "Version: 1\r\nBind: 9.10.11.12:5060 to 10.15.20.25; encap=udp", "line 2: bad original address" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=any", "line 2: bad kind" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=router; kind=router", "line 2: kind given twice" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 9.10.11.12", "line 2: new address equals the original" },
@@ -380,6 +392,202 @@ static void test_native_bad(void **state)
 		assert_non_null(strstr(err.reason, "Bad binding body: "));
 		assert_int_equal(b.nbind, 0);
 		assert_int_equal(b.nconn, 0);
+	}
+	hmmpd_body_free(&b);
+}
+
+/* encap=udp with the port of the new address, encap=auto. */
+static void test_native_udp(void **state)
+{
+	static const char body[] =
+		"Version: 1\r\n"
+		"Bind: 9.10.11.12 to 10.15.20.25:5060; lifetime=60; encap=udp\r\n"
+		"Bind: 9.10.11.13 to 10.15.20.25; encap=UDP; kind=correspondent\r\n"
+		"Bind: 9.10.11.14 to 10.15.20.25; encap=Auto\r\n"
+		"Bind: 9.10.11.15 to 10.15.20.25:65535 ;encap = udp\r\n";
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	if (parse_str(HMMPD_BODY_TYPE, body, &b, &err))
+		fail_msg("refused: %s", err.reason);
+	assert_int_equal(b.nbind, 4);
+	assert_int_equal(b.bind[0].coa, A("10.15.20.25"));
+	assert_int_equal(b.bind[0].port, 5060);
+	assert_int_equal(b.bind[0].encap, HMMP_ENCAP_UDP);
+	assert_int_equal(b.bind[1].port, 0);		/* a request may omit it */
+	assert_int_equal(b.bind[1].encap, HMMP_ENCAP_UDP);
+	assert_int_equal(b.bind[2].encap, HMMPD_ENCAP_AUTO);
+	assert_int_equal(b.bind[2].port, 0);
+	assert_int_equal(b.bind[3].port, 65535);
+	/* a udp default does not make a port valid: encap=udp is said */
+	{
+		static const struct hmmpd_body_defaults udp_def = {
+			.lifetime = 60, .encap = HMMP_ENCAP_UDP,
+		};
+		static const char bare[] = "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25:5060";
+
+		assert_int_equal(hmmpd_body_parse(HMMPD_BODY_TYPE, bare, strlen(bare),
+						  &udp_def, &b, &err), 400);
+		assert_string_equal(err.reason, "Bad binding body: line 2: a port in the new address needs encap=udp");
+	}
+	/* the seed's forms know no ports */
+	assert_int_equal(parse_str("text/plain", "Bind 9.10.11.12 to 10.15.20.25:5060",
+				   &b, &err), 400);
+	hmmpd_body_free(&b);
+}
+
+static void test_encap_names(void **state)
+{
+	uint8_t e = 0;
+
+	(void)state;
+	assert_string_equal(hmmpd_encap_name(HMMPD_ENCAP_AUTO), "auto");
+	assert_string_equal(hmmpd_encap_name(HMMP_ENCAP_UDP), "udp");
+	assert_string_equal(hmmpd_encap_name(HMMP_ENCAP_IPIP), "ipip");
+	assert_null(hmmpd_encap_name(0));
+	assert_null(hmmpd_encap_name(HMMP_ENCAP_UDP + 1));
+	assert_int_equal(hmmpd_encap_parse("auto", &e), 0);
+	assert_int_equal(e, HMMPD_ENCAP_AUTO);
+	assert_int_equal(hmmpd_encap_parse("minimal", &e), 0);
+	assert_int_equal(e, HMMP_ENCAP_MINIMAL);
+	assert_int_equal(hmmpd_encap_parse("udp", &e), 0);
+	assert_int_equal(e, HMMP_ENCAP_UDP);
+	assert_int_equal(hmmpd_encap_parse("Auto", &e), -1);
+	assert_int_equal(hmmpd_encap_parse("", &e), -1);
+	assert_int_equal(hmmpd_encap_parse(NULL, &e), -1);
+	/* never a value of the UAPI */
+	assert_null(hmmp_encap_name(HMMPD_ENCAP_AUTO));
+}
+
+/* The answer body: built by the correspondent, read by the mobile. */
+static void test_answer(void **state)
+{
+	struct hmmpd_body b, back;
+	struct hmmpd_body_err err;
+	char buf[512];
+	int n;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	hmmpd_body_init(&back);
+	assert_int_equal(hmmpd_body_add_bind(&b, A("192.0.2.10"), A("198.51.100.77"),
+					     60, HMMP_ENCAP_UDP,
+					     HMMP_BIND_CORRESPONDENT), 0);
+	b.bind[0].port = 61000;
+	assert_int_equal(hmmpd_body_add_bind(&b, A("192.0.2.11"), A("203.0.113.10"),
+					     300, HMMP_ENCAP_IPIP,
+					     HMMP_BIND_CORRESPONDENT), 0);
+	n = hmmpd_body_build(&b, buf, sizeof(buf), &err);
+	assert_string_equal(buf,
+			    "Version: 1\r\n"
+			    "Bind: 192.0.2.10 to 198.51.100.77:61000; lifetime=60; encap=udp; kind=correspondent\r\n"
+			    "Bind: 192.0.2.11 to 203.0.113.10; lifetime=300; encap=ipip; kind=correspondent\r\n");
+	assert_int_equal(hmmpd_body_parse_answer(HMMPD_BODY_TYPE, buf, (size_t)n,
+						 &back, &err), 0);
+	assert_int_equal(back.nbind, 2);
+	assert_int_equal(back.bind[0].coa, A("198.51.100.77"));
+	assert_int_equal(back.bind[0].port, 61000);
+	assert_int_equal(back.bind[0].encap, HMMP_ENCAP_UDP);
+	assert_int_equal(back.bind[0].lifetime, 60);
+	assert_int_equal(back.bind[0].kind, HMMP_BIND_CORRESPONDENT);
+	assert_int_equal(back.bind[1].encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(back.bind[1].port, 0);
+	/* a request's body is a valid answer's grammar too: a request parses it */
+	assert_int_equal(parse(HMMPD_BODY_TYPE, buf, (size_t)n, &back, &err), 0);
+	hmmpd_body_free(&b);
+	hmmpd_body_free(&back);
+}
+
+static void test_answer_bad(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *reason;
+	} bad[] = {
+		{ "Version: 1\r\nBind: 192.0.2.10 to 198.51.100.77:61000; encap=udp; kind=correspondent",
+		  "line 2: an answer's Bind has lifetime, encap and kind" },
+		{ "Version: 1\r\nBind: 192.0.2.10 to 198.51.100.77; lifetime=5; kind=correspondent",
+		  "line 2: an answer's Bind has lifetime, encap and kind" },
+		{ "Version: 1\r\nBind: 192.0.2.10 to 198.51.100.77; lifetime=5; encap=ipip",
+		  "line 2: an answer's Bind has lifetime, encap and kind" },
+		{ "Version: 1\r\nBind: 192.0.2.10 to 198.51.100.77; lifetime=5; encap=auto; kind=correspondent",
+		  "line 2: an answer's Bind says the encapsulation chosen, not auto" },
+		{ "Version: 1\r\nBind: 192.0.2.10 to 198.51.100.77; lifetime=5; encap=udp; kind=correspondent",
+		  "line 2: an answer's udp Bind has the port it tunnels to" },
+		{ "Version: 1\r\nBind: 192.0.2.10 to 198.51.100.77:1; lifetime=5; encap=ipip; kind=router",
+		  "line 2: a port in the new address needs encap=udp" },
+		{ "Version: 2\r\nBind: 192.0.2.10 to 198.51.100.77; lifetime=5; encap=ipip; kind=router",
+		  "line 1: unsupported version" },
+		{ "Version: 1\r\n", "no binding" },
+	};
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	size_t i;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	for (i = 0; i < HMMP_ARRAY_SIZE(bad); i++) {
+		memset(&err, 0, sizeof(err));
+		if (hmmpd_body_parse_answer(HMMPD_BODY_TYPE, bad[i].body,
+					    strlen(bad[i].body), &b, &err) != 400)
+			fail_msg("case %zu accepted: %s", i, bad[i].body);
+		if (!strstr(err.reason, bad[i].reason))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.reason,
+				 bad[i].reason);
+		check_reason(&err);
+		assert_int_equal(b.nbind, 0);
+	}
+	/* the native media type only; a missing one; an empty answer */
+	assert_int_equal(hmmpd_body_parse_answer("text/plain", "Bind 1.2.3.4 to 5.6.7.8",
+						 23, &b, &err), 415);
+	assert_int_equal(hmmpd_body_parse_answer(HMMPD_BODY_TYPE_SEED,
+						 "Original-IP-Addr: 1.2.3.4", 26,
+						 &b, &err), 415);
+	assert_int_equal(hmmpd_body_parse_answer(NULL, "x", 1, &b, &err), 400);
+	assert_int_equal(hmmpd_body_parse_answer(HMMPD_BODY_TYPE, "", 0, &b, &err), 400);
+	assert_string_equal(err.reason, "Empty binding body");
+	hmmpd_body_free(&b);
+}
+
+/* Every prefix of an answer, and corruptions: 0 or 400, no stray read. */
+static void test_answer_mutated(void **state)
+{
+	static const char ans[] =
+		"Version: 1\r\n"
+		"Bind: 192.0.2.10 to 198.51.100.77:61000; lifetime=60; encap=udp; kind=correspondent\r\n"
+		"Bind: 192.0.2.11 to 203.0.113.10; lifetime=300; encap=ipip; kind=router\r\n";
+	unsigned int seed = 7;
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	char *copy;
+	size_t len;
+	int i, ret;
+
+	(void)state;
+	hmmpd_body_init(&b);
+	for (len = 0; len <= strlen(ans); len++) {
+		copy = malloc(len ? len : 1);
+		assert_non_null(copy);
+		memcpy(copy, ans, len);
+		ret = hmmpd_body_parse_answer(HMMPD_BODY_TYPE, copy, len, &b, &err);
+		assert_true(ret == 0 || ret == 400);
+		free(copy);
+	}
+	for (i = 0; i < 2000; i++) {
+		int k, flips = 1 + rand_r(&seed) % 3;
+
+		copy = malloc(strlen(ans));
+		assert_non_null(copy);
+		memcpy(copy, ans, strlen(ans));
+		for (k = 0; k < flips; k++)
+			copy[rand_r(&seed) % (int)strlen(ans)] = (char)(rand_r(&seed) % 256);
+		ret = hmmpd_body_parse_answer(HMMPD_BODY_TYPE, copy, strlen(ans), &b, &err);
+		assert_true(ret == 0 || ret == 400);
+		if (!ret)
+			assert_int_equal(hmmpd_body_check(&b, NULL), 0);
+		free(copy);
 	}
 	hmmpd_body_free(&b);
 }
@@ -525,8 +733,17 @@ static void test_check_rules(void **state)
 	b.bind[0].encap = 0;
 	assert_int_equal(hmmpd_body_check(&b, &err), -1);
 	assert_string_equal(err.reason, "Bad binding body: binding 1: unknown encapsulation");
-	b.bind[0].encap = 3;
+	b.bind[0].encap = HMMP_ENCAP_UDP + 1;
 	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	b.bind[0].encap = HMMPD_ENCAP_AUTO;
+	assert_int_equal(hmmpd_body_check(&b, &err), 0);
+	b.bind[0].port = 5060;		/* a port: udp only */
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 1: a port without encap=udp");
+	b.bind[0].encap = HMMP_ENCAP_UDP;
+	assert_int_equal(hmmpd_body_check(&b, &err), 0);
+	b.bind[0].port = 0;		/* udp without a port: a request may */
+	assert_int_equal(hmmpd_body_check(&b, &err), 0);
 	b.bind[0].encap = HMMP_ENCAP_MINIMAL;
 	b.bind[0].kind = HMMP_BIND_MOBILE;
 	assert_int_equal(hmmpd_body_check(&b, &err), -1);
@@ -600,6 +817,22 @@ static void test_build(void **state)
 	assert_int_equal(hmmpd_body_build(&b, small, sizeof(small), &err), n);
 	assert_string_equal(small, "Version: 1\r\nBin");
 	assert_int_equal(hmmpd_body_build(&b, NULL, 0, &err), n);
+
+	/* udp with the port of the new address; auto */
+	b.bind[0].encap = HMMP_ENCAP_UDP;
+	b.bind[0].port = 5060;
+	hmmpd_body_add_bind(&b, A("9.10.11.13"), A("10.15.20.25"), 10,
+			    HMMPD_ENCAP_AUTO, 0);
+	hmmpd_body_build(&b, buf, sizeof(buf), &err);
+	assert_string_equal(buf,
+			    "Version: 1\r\n"
+			    "Bind: 9.10.11.12 to 10.15.20.25:5060; lifetime=10; encap=udp; kind=router\r\n"
+			    "Conn: 9.10.11.12:40312 203.0.113.7:22\r\n"
+			    "Bind: 9.10.11.13 to 10.15.20.25; lifetime=10; encap=auto\r\n");
+	/* what breaks a rule is not built */
+	b.bind[1].port = 5060;
+	assert_int_equal(hmmpd_body_build(&b, buf, sizeof(buf), &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 2: a port without encap=udp");
 	hmmpd_body_free(&b);
 }
 
@@ -615,10 +848,17 @@ static void random_body(struct hmmpd_body *b, unsigned int *seed)
 		uint32_t life = (uint32_t)rand_r(seed) % 4 ? (uint32_t)rand_r(seed) : 0;
 		unsigned int nc = (unsigned int)rand_r(seed) % 5;
 
-		assert_int_equal(hmmpd_body_add_bind(b, orig, coa, life,
-						     1 + (uint8_t)(rand_r(seed) % 2),
+		static const uint8_t encaps[] = {
+			HMMP_ENCAP_IPIP, HMMP_ENCAP_MINIMAL, HMMP_ENCAP_UDP,
+			HMMPD_ENCAP_AUTO,
+		};
+		uint8_t encap = encaps[rand_r(seed) % 4];
+
+		assert_int_equal(hmmpd_body_add_bind(b, orig, coa, life, encap,
 						     (uint8_t)(rand_r(seed) % 2 ? 0 :
 							       1 + 2 * (rand_r(seed) % 2))), 0);
+		if (encap == HMMP_ENCAP_UDP && rand_r(seed) % 2)
+			b->bind[i].port = (uint16_t)(1 + rand_r(seed) % 65535);
 		for (k = 0; k < nc; k++) {
 			struct hmmpd_tcp t = {
 				.laddr = orig,
@@ -659,6 +899,7 @@ static void test_roundtrip(void **state)
 			assert_int_equal(out.bind[i].coa, in.bind[i].coa);
 			assert_int_equal(out.bind[i].lifetime, in.bind[i].lifetime);
 			assert_int_equal(out.bind[i].encap, in.bind[i].encap);
+			assert_int_equal(out.bind[i].port, in.bind[i].port);
 			assert_int_equal(out.bind[i].kind, in.bind[i].kind);
 			assert_int_equal(out.bind[i].first_conn, in.bind[i].first_conn);
 			assert_int_equal(out.bind[i].nconn, in.bind[i].nconn);
@@ -741,6 +982,11 @@ int main(void)
 		cmocka_unit_test(test_native_example),
 		cmocka_unit_test(test_native_liberal),
 		cmocka_unit_test(test_native_bad),
+		cmocka_unit_test(test_native_udp),
+		cmocka_unit_test(test_encap_names),
+		cmocka_unit_test(test_answer),
+		cmocka_unit_test(test_answer_bad),
+		cmocka_unit_test(test_answer_mutated),
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_check_rules),

@@ -18,6 +18,7 @@
 #include <uapi/linux/hmmp.h>
 
 #include "core/config.h"
+#include "sip/body.h"
 #include "util.h"
 
 static uint32_t A(const char *s)
@@ -79,7 +80,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d->nonce_lifetime, 300);
 	assert_int_equal(d->lifetime, 600);
 	assert_int_equal(d->max_lifetime, 3600);
-	assert_int_equal(d->encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(d->encap, HMMPD_ENCAP_AUTO);
 	assert_int_equal(d->gateway_lifetime, 10);
 	assert_true(d->require_connection);
 	assert_int_equal(d->npeers, 0);
@@ -128,6 +129,31 @@ static const char example[] =
 	"[peer gw1]\n"
 	"uri = sip:hmmp@192.0.2.1:5060\n"
 	"address = 192.0.2.1, 198.51.100.1\n";
+
+/* [binding] encap: the four values, auto the default. */
+static void test_encap_values(void **state)
+{
+	static const struct {
+		const char *v;
+		uint8_t e;
+	} ok[] = {
+		{ "auto", HMMPD_ENCAP_AUTO }, { "ipip", HMMP_ENCAP_IPIP },
+		{ "minimal", HMMP_ENCAP_MINIMAL }, { "udp", HMMP_ENCAP_UDP },
+	};
+	struct hmmpd_conf *c = malloc(sizeof(*c));
+	char text[64];
+	size_t i;
+
+	(void)state;
+	assert_non_null(c);
+	for (i = 0; i < HMMP_ARRAY_SIZE(ok); i++) {
+		snprintf(text, sizeof(text), "[binding]\nencap = %s\n", ok[i].v);
+		if (load(c, text))
+			fail_msg("%s: %s", ok[i].v, err);
+		assert_int_equal(c->encap, ok[i].e);
+	}
+	free(c);
+}
 
 static void test_example(void **state)
 {
@@ -235,7 +261,7 @@ static const struct {
 	{ "[general]\nidentity = sip:a@b\x01\n", "T:2: invalid character" },
 	{ "[general]\r\nidentity = sip:a@b\rx\n", "T:2: invalid character" },
 	{ "[sip]\nrealm = a\x7f\n", "T:2: invalid character" },
-	{ "[generall]\nidentity = sip:a@b\n", "T:1: unknown section [generall] (general, sip, binding, outbound, sctp, peer NAME)" },
+	{ "[generall]\nidentity = sip:a@b\n", "T:1: unknown section [generall] (general, sip, binding, nat, outbound, sctp, peer NAME)" },
 	{ "[General]\nidentity = sip:a@b\n", "T:1: unknown section [General]" },
 	{ "[peer]\nuri = sip:a@b\n", "T:1: unknown section [peer]" },
 	{ "[general]\nidentiy = sip:a@b\n", "T:2: unknown key 'identiy' in [general]" },
@@ -287,7 +313,8 @@ static const struct {
 	{ "[sip]\nalgorithms = MD5 SHA-256 MD5-sess SHA-256-sess MD5\n", "T:2: algorithms: too many list elements" },
 	{ "[sip]\nnonce_lifetime = 3601\n", "T:2: nonce_lifetime: expected a whole number from 10 to 3600" },
 	{ "[binding]\nlifetime = 9\n", "T:2: lifetime: expected a whole number from 10 to 86400" },
-	{ "[binding]\nencap = gre\n", "T:2: encap: bad encapsulation (ipip or minimal)" },
+	{ "[binding]\nencap = gre\n", "T:2: encap: bad encapsulation (auto, ipip, minimal or udp)" },
+	{ "[binding]\nencap = Auto\n", "T:2: encap: bad encapsulation" },
 	{ "[binding]\nencap = IPIP\n", "T:2: encap: bad encapsulation" },
 	{ "[binding]\ngateway_lifetime = 601\n", "T:2: gateway_lifetime: expected a whole number from 0 to 600" },
 	{ "[binding]\nrequire_connection = maybe\n", "T:2: require_connection: expected yes or no" },
@@ -438,6 +465,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_encap_values),
 		cmocka_unit_test(test_liberal),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_limits),

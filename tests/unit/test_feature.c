@@ -217,6 +217,32 @@ static bool b_request(struct hmmpd *d, void *st, const osip_message_t *req,
 	return true;
 }
 
+static bool a_stun(struct hmmpd *d, void *st, const struct sip_flow *flow,
+		   const uint8_t *buf, size_t len)
+{
+	(void)d;
+	(void)flow;
+	(void)buf;
+	EV("stun(%zu)", len);
+	return false;		/* not an answer to one of mine */
+}
+
+static bool b_stun(struct hmmpd *d, void *st, const struct sip_flow *flow,
+		   const uint8_t *buf, size_t len)
+{
+	(void)d;
+	(void)flow;
+	(void)buf;
+	EV("stun(%zu)", len);
+	return true;
+}
+
+static void t_bindings_wanted(struct hmmpd *d, void *st, const char *why)
+{
+	(void)d;
+	EV("bindings_wanted(%s)", why);
+}
+
 static const char *const a_sections[] = { "alpha", NULL };
 static const char *const b_sections[] = { "beta", "gamma", NULL };
 
@@ -236,16 +262,17 @@ static const char *const b_sections[] = { "beta", "gamma", NULL };
 	.handoff_finished = t_handoff_finished,				\
 	.register_decorate = t_decorate,				\
 	.register_wanted = t_register_wanted,				\
+	.bindings_wanted = t_bindings_wanted,				\
 	.registered = t_registered
 
 static const struct hmmpd_feature feat_a = {
 	.name = "a", .sections = a_sections, .start = a_start,
-	.sip_request = a_request, COMMON,
+	.sip_request = a_request, .stun = a_stun, COMMON,
 };
 
 static const struct hmmpd_feature feat_b = {
 	.name = "b", .sections = b_sections, .start = b_start,
-	.sip_request = b_request, COMMON,
+	.sip_request = b_request, .stun = b_stun, COMMON,
 };
 
 /* No callbacks at all: every event passes it by. */
@@ -299,10 +326,24 @@ static void test_events_in_order(void **state)
 	hmmpd_core_registered(&d, 9, NULL);
 	hmmpd_core_handoff_finished(&d, &r);
 	assert_true(hmmpd_features_sip_request(&d, NULL, &src, SIP_TP_UDP));
+	{
+		struct sip_flow fl = { .tp = SIP_TP_UDP };
+		uint8_t msg[20] = { 0 };
+
+		assert_true(hmmpd_features_stun(&d, &fl, msg, sizeof(msg)));
+	}
+	hmmpd_core_bindings_wanted(&d, "rebinding");
 	hmmpd_features_reconfigured(&d, &c);
 	hmmpd_features_kernel_event(&d, NULL);
 	hmmpd_features_kernel_down(&d);
 	hmmpd_features_stop(&d);
+	{
+		/* nobody started: nobody takes it */
+		struct sip_flow fl = { .tp = SIP_TP_UDP };
+		uint8_t msg[20] = { 0 };
+
+		assert_false(hmmpd_features_stun(&d, &fl, msg, sizeof(msg)));
+	}
 	assert_string_equal(trail,
 		"A:start B:start "
 		"A:kernel_up B:kernel_up "
@@ -314,6 +355,8 @@ static void test_events_in_order(void **state)
 		"A:registered(9) B:registered(9) "
 		"A:handoff_finished(2/3) B:handoff_finished(2/3) "
 		"A:sip_request B:sip_request "
+		"A:stun(20) B:stun(20) "
+		"A:bindings_wanted(rebinding) B:bindings_wanted(rebinding) "
 		"A:reconfigured B:reconfigured "
 		"A:kernel_event(null) B:kernel_event(null) "
 		"A:kernel_down B:kernel_down "
@@ -481,6 +524,7 @@ static void test_real_table(void **state)
 		assert_non_null(hmmpd_features[i]->name);
 	assert_non_null(hmmpd_feature_by_section("sctp", NULL));
 	assert_non_null(hmmpd_feature_by_section("outbound", NULL));
+	assert_non_null(hmmpd_feature_by_section("nat", NULL));
 }
 
 int main(void)

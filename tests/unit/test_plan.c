@@ -304,6 +304,58 @@ static void test_old_unknown(void **state)
 	hmmpd_plan_free(&p);
 }
 
+/* encap=udp writes our SIP port on the new address; auto says auto. */
+static void test_udp_and_auto(void **state)
+{
+	struct hmmp_conn c[] = {
+		C(OLD, NULL, OLD, "203.0.113.7", 40000, 22, HMMP_CONN_ESTABLISHED),
+		/* home again: its release has no port */
+		C(NEW, OLD, NEW, "198.51.100.3", 40001, 80, HMMP_CONN_ESTABLISHED),
+	};
+	struct hmmpd_plan_in in = base_in(c, HMMP_ARRAY_SIZE(c));
+	struct hmmpd_plan p;
+	char *text;
+
+	(void)state;
+	in.new_addr = A(NEW);
+	in.old_addr = A(OLD);
+	in.gateway = A("10.1.0.1");
+	in.encap = HMMP_ENCAP_UDP;
+	in.port = 5060;
+	assert_int_equal(hmmpd_plan_build(&in, &p), 0);
+	text = render(&p);
+	assert_string_equal(text,
+		"router 10.1.0.1 expires 10\n"
+		"Version: 1\n"
+		"Bind: 10.1.0.5 to 10.2.0.9:5060; lifetime=10; encap=udp; kind=router\n"
+		"\n"
+		"correspondent 198.51.100.3 expires 0\n"
+		"Version: 1\n"
+		"Bind: 10.2.0.9 to 10.2.0.9; lifetime=0; encap=udp; kind=correspondent\n"
+		"Conn: 10.2.0.9:40001 198.51.100.3:80\n"
+		"\n"
+		"correspondent 203.0.113.7 expires 600\n"
+		"Version: 1\n"
+		"Bind: 10.1.0.5 to 10.2.0.9:5060; lifetime=600; encap=udp; kind=correspondent\n"
+		"Conn: 10.1.0.5:40000 203.0.113.7:22\n");
+	free(text);
+	hmmpd_plan_free(&p);
+	/* without a port: none written (a request may omit it) */
+	in.port = 0;
+	assert_int_equal(hmmpd_plan_build(&in, &p), 0);
+	assert_int_equal(p.info[0].body.bind[0].port, 0);
+	hmmpd_plan_free(&p);
+	/* auto: the receiver chooses; a port is never written */
+	in.encap = HMMPD_ENCAP_AUTO;
+	in.port = 5060;
+	assert_int_equal(hmmpd_plan_build(&in, &p), 0);
+	text = render(&p);
+	assert_non_null(strstr(text, "Bind: 10.1.0.5 to 10.2.0.9; lifetime=600; encap=auto; kind=correspondent\n"));
+	assert_null(strstr(text, ":5060"));
+	free(text);
+	hmmpd_plan_free(&p);
+}
+
 /* Back home: a binding to release, to each correspondent concerned. */
 static void test_home_again(void **state)
 {
@@ -533,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_before_handoff),
 		cmocka_unit_test(test_order_independent),
 		cmocka_unit_test(test_gateway),
+		cmocka_unit_test(test_udp_and_auto),
 		cmocka_unit_test(test_old_unknown),
 		cmocka_unit_test(test_home_again),
 		cmocka_unit_test(test_split),

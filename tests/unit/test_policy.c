@@ -48,6 +48,7 @@ struct fix {
 	const char *peers[2];
 	unsigned int npeers;
 	uint32_t src;
+	uint16_t src_port;
 	bool proxied;
 	struct hmmpd_policy pol;
 };
@@ -98,7 +99,8 @@ static void conn(struct fix *f, uint32_t local, uint32_t remote, uint16_t lport,
 static int decide(struct fix *f)
 {
 	struct hmmpd_policy_in in = {
-		.conf = &f->conf, .src = f->src, .proxied = f->proxied,
+		.conf = &f->conf, .src = f->src, .src_port = f->src_port,
+		.proxied = f->proxied,
 		.peers = f->peers,
 		.npeers = f->npeers, .body = &f->body, .conns = f->conns,
 		.nconns = f->nconns, .binds = f->binds, .nbinds = f->nbinds,
@@ -376,6 +378,176 @@ static void test_proxied(void **state)
 	assert_int_equal(decide(f), 0);
 }
 
+#define NAT	A("198.18.0.77")	/* a NAT's public address */
+
+/* encap=udp: to the source address and port, whatever the body's care-of. */
+static void test_udp(void **state)
+{
+	struct fix *f = *state;
+	const struct hmmpd_policy_op *op;
+	unsigned int i;
+
+	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
+	conn(f, CN2, ORIG, 5002, HMMP_CONN_ESTABLISHED);
+	f->src = NAT;
+	f->src_port = 61000;
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMP_ENCAP_UDP, 0);
+	f->body.bind[0].port = 5060;	/* informational */
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 2);
+	for (i = 0; i < f->pol.n; i++) {
+		op = &f->pol.ops[i];
+		assert_false(op->del);
+		assert_int_equal(op->b.coa, NAT);
+		assert_int_equal(op->b.encap, HMMP_ENCAP_UDP);
+		assert_int_equal(op->b.port, 61000);
+		assert_true(HMMP_HAVE(&op->b, HMMP_BIND_A_PORT));
+		assert_int_equal(op->bind, 0);
+	}
+	/* no NAT: the same, the source is the care-of address */
+	f->src = COA;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.coa, COA);
+	assert_int_equal(f->pol.ops[0].b.port, 61000);
+	/* ipip next to it: its port-less binding, its care-of rule */
+	hmmpd_body_add_bind(&f->body, A("192.0.2.11"), COA, 60, HMMP_ENCAP_IPIP, 0);
+	conn(f, CN, A("192.0.2.11"), 5003, HMMP_CONN_ESTABLISHED);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 3);
+	op = &f->pol.ops[2];
+	assert_int_equal(op->b.encap, HMMP_ENCAP_IPIP);
+	assert_false(HMMP_HAVE(&op->b, HMMP_BIND_A_PORT));
+	f->src = NAT;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 2: care-of address is not the request's source");
+	/* router kind: the same rule */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	f->conf.roles |= HMMP_ROLE_ROUTER;
+	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
+					     .ifindex = 3 };
+	f->naddrs = 3;
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 10, HMMP_ENCAP_UDP,
+			    HMMP_BIND_ROUTER);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_int_equal(f->pol.ops[0].b.kind, HMMP_BIND_ROUTER);
+	assert_int_equal(f->pol.ops[0].b.coa, NAT);
+	assert_int_equal(f->pol.ops[0].b.port, 61000);
+}
+
+/* What udp is refused for: proxies, a request not over UDP. */
+static void test_udp_refused(void **state)
+{
+	struct fix *f = *state;
+
+	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMP_ENCAP_UDP, 0);
+	f->src_port = 0;		/* over TCP or SCTP */
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_UDP_NOT_UDP);
+	assert_int_equal(f->pol.n, 0);
+	f->src_port = 5060;
+	f->proxied = true;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_UDP_PROXIED);
+	f->src_port = 0;		/* proxies said first, whatever the transport */
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_UDP_PROXIED);
+	/* refused as a whole: an acceptable binding before it changes nothing */
+	f->proxied = false;
+	f->src_port = 0;
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, A("192.0.2.11"), COA, 60, HMMP_ENCAP_IPIP, 0);
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMP_ENCAP_UDP, 0);
+	conn(f, CN, A("192.0.2.11"), 5003, HMMP_CONN_ESTABLISHED);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 2: " HMMPD_POLICY_UDP_NOT_UDP);
+	assert_int_equal(f->pol.n, 0);
+	/* the other rules come first: no connection, no udp question */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, A("192.0.2.99"), COA, 60, HMMP_ENCAP_UDP,
+			    HMMP_BIND_ROUTER);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: this host is no router");
+}
+
+/* encap=auto: udp behind a NAT, else the configured encapsulation. */
+static void test_auto(void **state)
+{
+	struct fix *f = *state;
+	const struct hmmpd_policy_op *op;
+
+	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMPD_ENCAP_AUTO, 0);
+	f->conf.encap = HMMP_ENCAP_MINIMAL;
+	/* the care-of is the source: nothing in between, minimal */
+	f->src_port = 5060;
+	assert_int_equal(decide(f), 0);
+	op = &f->pol.ops[0];
+	assert_int_equal(op->b.encap, HMMP_ENCAP_MINIMAL);
+	assert_int_equal(op->b.coa, COA);
+	assert_false(HMMP_HAVE(&op->b, HMMP_BIND_A_PORT));
+	/* a NAT: udp to its mapping */
+	f->src = NAT;
+	f->src_port = 61000;
+	assert_int_equal(decide(f), 0);
+	op = &f->pol.ops[0];
+	assert_int_equal(op->b.encap, HMMP_ENCAP_UDP);
+	assert_int_equal(op->b.coa, NAT);
+	assert_int_equal(op->b.port, 61000);
+	/* a NAT but over TCP: the configured one, and its care-of rule */
+	f->src_port = 0;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: care-of address is not the request's source");
+	f->src = COA;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.encap, HMMP_ENCAP_MINIMAL);
+	/* relayed: the configured one, never udp */
+	f->proxied = true;
+	f->src_port = 5060;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.encap, HMMP_ENCAP_MINIMAL);
+	f->src = NAT;			/* an origin other than the care-of */
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: care-of address is not the request's origin (Via)");
+	/* configured udp: udp where it can be, else ipip; configured auto: ipip */
+	f->proxied = false;
+	f->src = COA;
+	f->conf.encap = HMMP_ENCAP_UDP;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.encap, HMMP_ENCAP_UDP);
+	assert_int_equal(f->pol.ops[0].b.port, 5060);
+	f->src_port = 0;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.encap, HMMP_ENCAP_IPIP);
+	f->conf.encap = HMMPD_ENCAP_AUTO;
+	f->src_port = 5060;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.ops[0].b.encap, HMMP_ENCAP_IPIP);
+	/* a release with auto: as before */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, ORIG, ORIG, 0, HMMPD_ENCAP_AUTO,
+			    HMMP_BIND_CORRESPONDENT);
+	hmmpd_binding_make(&f->binds[0], ORIG, CN, HMMP_BIND_CORRESPONDENT, NAT,
+			   HMMP_ENCAP_UDP, 60);
+	hmmpd_binding_set_port(&f->binds[0], 61000);
+	f->nbinds = 1;
+	f->src = ORIG;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_true(f->pol.ops[0].del);
+	f->src = NAT;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: release not sent from the address");
+}
+
 static void test_addr_helpers(void **state)
 {
 	struct fix *f = *state;
@@ -394,11 +566,12 @@ static void test_addr_helpers(void **state)
 struct ref {
 	int status;
 	unsigned int nset, ndel;
+	uint8_t encap[HMMPD_BODY_MAX_BINDINGS];	/* installed, per binding */
 };
 
 static struct ref reference(const struct fix *f)
 {
-	struct ref r = { 0, 0, 0 };
+	struct ref r = { .status = 0 };
 	unsigned int i, k;
 	size_t j;
 
@@ -422,7 +595,28 @@ static struct ref reference(const struct fix *f)
 		}
 		if (!kind)
 			kind = HMMP_BIND_CORRESPONDENT;
-		if (b->coa != f->src && b->lifetime) {
+		/* the encapsulation, the rules spelt out one by one */
+		r.encap[i] = b->encap;
+		if (b->lifetime && b->encap == HMMP_ENCAP_UDP &&
+		    (f->proxied || !f->src_port)) {
+			r.status = 403;
+			return r;
+		}
+		if (b->encap == HMMPD_ENCAP_AUTO) {
+			bool udp_ok = !f->proxied && f->src_port;
+
+			if (udp_ok && b->coa != f->src)
+				r.encap[i] = HMMP_ENCAP_UDP;
+			else if (f->conf.encap == HMMP_ENCAP_IPIP ||
+				 f->conf.encap == HMMP_ENCAP_MINIMAL)
+				r.encap[i] = f->conf.encap;
+			else if (f->conf.encap == HMMP_ENCAP_UDP && udp_ok)
+				r.encap[i] = HMMP_ENCAP_UDP;
+			else		/* auto (the default), or udp not possible */
+				r.encap[i] = HMMP_ENCAP_IPIP;
+		}
+		if (b->coa != f->src && b->lifetime &&
+		    r.encap[i] != HMMP_ENCAP_UDP) {
 			r.status = 403;
 			return r;
 		}
@@ -454,8 +648,13 @@ static void test_random_reference(void **state)
 	struct ref want;
 	int st;
 
+	static const uint8_t confs[] = {
+		HMMPD_ENCAP_AUTO, HMMP_ENCAP_IPIP, HMMP_ENCAP_MINIMAL, HMMP_ENCAP_UDP,
+	};
+
 	srand(7);
 	for (round = 0; round < 2000; round++) {
+		f->conf.encap = confs[round % 4];
 		f->nconns = (size_t)(rand() % 8);
 		for (i = 0; i < f->nconns; i++) {
 			struct hmmp_conn *c = &f->conns[i];
@@ -476,23 +675,36 @@ static void test_random_reference(void **state)
 		hmmpd_body_free(&f->body);
 		hmmpd_body_init(&f->body);
 		for (i = 0; i < (unsigned int)(1 + rand() % 3); i++) {
+			static const uint8_t encaps[] = {
+				HMMP_ENCAP_IPIP, HMMP_ENCAP_UDP, HMMPD_ENCAP_AUTO,
+			};
 			uint32_t o = A(origs[i]);
 			bool release = rand() % 4 == 0;
 
 			hmmpd_body_add_bind(&f->body, o, release ? o : COA,
-					    release ? 0 : 60, HMMP_ENCAP_IPIP,
+					    release ? 0 : 60, encaps[rand() % 3],
 					    HMMP_BIND_CORRESPONDENT);
 		}
-		f->src = rand() % 8 ? COA : A(origs[0]);
+		f->src = rand() % 8 ? (rand() % 3 ? COA : NAT) : A(origs[0]);
+		f->src_port = rand() % 4 ? 61000 : 0;
+		f->proxied = rand() % 5 == 0;
 		want = reference(f);
 		st = decide(f);
 		assert_int_equal(st, want.status);
 		nset = ndel = 0;
 		for (i = 0; !st && i < f->pol.n; i++) {
-			if (f->pol.ops[i].del)
+			const struct hmmpd_policy_op *op = &f->pol.ops[i];
+			bool udp = want.encap[op->bind] == HMMP_ENCAP_UDP;
+
+			if (op->del) {
 				ndel++;
-			else
-				nset++;
+				continue;
+			}
+			nset++;
+			assert_int_equal(op->b.encap, want.encap[op->bind]);
+			assert_int_equal(op->b.coa, udp ? f->src : COA);
+			assert_int_equal(HMMP_HAVE(&op->b, HMMP_BIND_A_PORT), udp);
+			assert_int_equal(op->b.port, udp ? f->src_port : 0);
 		}
 		if (!st) {
 			assert_int_equal(nset, want.nset);
@@ -512,6 +724,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_reference, setup, teardown),
 	};

@@ -165,14 +165,16 @@ static void raw_sendto(int fd, uint16_t port, const char *buf, size_t len)
 				sizeof(sin)), (ssize_t)len);
 }
 
-/* One datagram (pumping the loop meanwhile), or -1 after ms. */
-static ssize_t raw_recv(sd_event *ev, int fd, char *buf, size_t len,
-			unsigned int ms)
+/* One datagram and its source (pumping the loop meanwhile), or -1 after ms. */
+static ssize_t raw_recv_from(sd_event *ev, int fd, char *buf, size_t len,
+			     unsigned int ms, struct sockaddr_in *from)
 {
 	uint64_t end = mono_ms() + ms;
 
 	do {
-		ssize_t n = recv(fd, buf, len - 1, MSG_DONTWAIT);
+		socklen_t fl = sizeof(*from);
+		ssize_t n = recvfrom(fd, buf, len - 1, MSG_DONTWAIT,
+				     (struct sockaddr *)from, &fl);
 
 		if (n >= 0) {
 			buf[n] = '\0';
@@ -186,6 +188,14 @@ static ssize_t raw_recv(sd_event *ev, int fd, char *buf, size_t len,
 			usleep(1000);
 	} while (mono_ms() < end);
 	return -1;
+}
+
+static ssize_t raw_recv(sd_event *ev, int fd, char *buf, size_t len,
+			unsigned int ms)
+{
+	struct sockaddr_in from;
+
+	return raw_recv_from(ev, fd, buf, len, ms, &from);
 }
 
 static int raw_tcp(uint16_t port)
@@ -1341,6 +1351,51 @@ static void test_rport_received(void **state)
 	close(fd);
 }
 
+/*
+ * Answers leave from the address the request came to (RFC 3261 18.2.2):
+ * a router with several addresses, asked at one behind a NAT, is matched
+ * by the NAT only so. Bound to any address, asked at 127.0.0.3 by a client
+ * on 127.0.0.1: the route's choice would be 127.0.0.1.
+ */
+static void test_answer_from_request_address(void **state)
+{
+	struct fix *f = *state;
+	struct sip_config cfg = { .addr = 0 };
+	struct server sv = { 0 };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(0x7f000003) };
+	struct sockaddr_in from;
+	char req[1024], resp[2048];
+	const char *const cseq[] = { "1 INFO", "x INFO" };	/* 200, 400 */
+	struct sip *any = NULL;
+	uint16_t port;
+	int fd = raw_udp(&port);
+	unsigned int i;
+	size_t len;
+	ssize_t n;
+
+	assert_int_equal(sip_new(f->ev, &cfg, &any), 0);
+	sip_set_request_handler(any, on_request, &sv);
+	to.sin_port = htons(sip_port(any, SIP_TP_UDP));
+	for (i = 0; i < HMMP_ARRAY_SIZE(cseq); i++) {
+		char branch[32];
+
+		snprintf(branch, sizeof(branch), "z9hG4bKlocal%u", i);
+		len = raw_req(req, sizeof(req), "INFO", branch, port, cseq[i],
+			      NULL);
+		assert_int_equal(sendto(fd, req, len, 0, (struct sockaddr *)&to,
+					sizeof(to)), (ssize_t)len);
+		n = raw_recv_from(f->ev, fd, resp, sizeof(resp), 2000, &from);
+		assert_true(n > 0);
+		assert_int_equal(strncmp(resp, i ? "SIP/2.0 400 " : "SIP/2.0 200 ",
+					 12), 0);
+		assert_int_equal(from.sin_addr.s_addr, htonl(0x7f000003));
+		assert_int_equal(from.sin_port, to.sin_port);
+	}
+	sip_free(any);
+	close(fd);
+}
+
 static void test_malformed_udp(void **state)
 {
 	struct fix *f = *state;
@@ -1723,6 +1778,7 @@ int main(void)
 		cmocka_unit_test(test_sctp_request),
 		cmocka_unit_test_setup_teardown(test_nist_absorbs_retransmission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rport_received, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_from_request_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_stream_live, setup, teardown),

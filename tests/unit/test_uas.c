@@ -41,6 +41,7 @@
 #include "fake_kernel.h"
 #include "fake_module.h"
 #include "features/correspondent/correspondent.h"
+#include "netns.h"
 #include "sip/auth.h"
 #include "sip/body.h"
 #include "sip/sip.h"
@@ -66,66 +67,6 @@ static void uas_request(struct sip *sip, const osip_message_t *req,
 static void km_conn(const char *local, const char *remote, uint16_t lport)
 {
 	fm_conn(local, local, remote, lport, 40000, HMMP_CONN_ESTABLISHED);
-}
-
-/* ---- the network namespace ---- */
-
-static const char *netns_err;
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		r = -1;
-	close(fd);
-	return r;
-}
-
-static int enter_netns(void)
-{
-	struct ifreq ifr = { 0 };
-	struct hmmpd_netstate st;
-	struct nl_sock *sk;
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	int fd, lo;
-
-	if (unshare(CLONE_NEWNET)) {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
-			netns_err = "cannot make a network namespace (unshare: needs root, or unprivileged user namespaces)";
-			return -1;
-		}
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
-		write_file("/proc/self/setgroups", "deny");
-		if (write_file("/proc/self/uid_map", map))
-			return -1;
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
-		write_file("/proc/self/gid_map", map);
-	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
-		return -1;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-		return -1;
-	close(fd);
-	sk = hmmpd_net_open();
-	if (!sk || hmmpd_net_read(sk, &st))
-		return -1;
-	lo = hmmpd_net_lo_index(&st);
-	hmmpd_net_free(&st);
-	if (hmmpd_net_lo_add(sk, lo, A(COA)) || hmmpd_net_lo_add(sk, lo, A(CN))) {
-		netns_err = "cannot add addresses to lo in the new namespace";
-		nl_socket_free(sk);
-		return -1;
-	}
-	nl_socket_free(sk);
-	return 0;
 }
 
 /* ---- the fixture ---- */
@@ -199,7 +140,13 @@ struct outcome {
 	int status, n401;
 	const char *pass;	/* answer 401s with it (user m), NULL: not */
 	const char *to;		/* To URI, its digest uri too; NULL: R-URI */
+	enum sip_transport tp;	/* AUTO: by size (UDP here) */
+	/* answer the first 401 from this other client (another port) */
+	struct sip *retry_from;
+	struct sip_request rq;		/* the request (for retry_from) */
+	char uri[64], tobuf[80];	/* its Request-URI and To */
 	char reason[128], expires[32], accept[160], allow[64];
+	char ctype[64], body[1024];	/* of the final response */
 };
 
 /* A header's value, from the message as it is on the wire. */
@@ -239,6 +186,26 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 		assert_true(n >= 1);
 		assert_int_equal(osip_uri_to_str(o->to ? req->to->url : req->req_uri,
 						 &uri), 0);
+		if (o->pass && o->retry_from && o->n401 == 1 &&
+		    hmmpd_auth_answer((const char *const *)chal, n, "Authorization",
+				      "m", o->pass, "INFO", uri, "c0ffee", auth,
+				      sizeof(auth), &why) > 0) {
+			/* the same request and credentials from another port */
+			struct sip_request rq = o->rq;
+			char *cid = NULL;
+
+			assert_int_equal(osip_call_id_to_str(req->call_id, &cid), 0);
+			rq.call_id = cid;
+			rq.headers = auth;
+			o->pass = NULL;		/* its 401 is the outcome */
+			assert_int_equal(sip_send_request(o->retry_from, &rq,
+							  on_response, o), 0);
+			osip_free(cid);
+			for (i = 0; i < n; i++)
+				free(chal[i]);
+			osip_free(uri);
+			return;
+		}
 		if (o->pass && o->n401 <= 2 &&
 		    hmmpd_auth_answer((const char *const *)chal, n, "Authorization",
 				      "m", o->pass, "INFO", uri, "c0ffee", auth,
@@ -259,6 +226,15 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 		hdr(resp, "Expires", o->expires, sizeof(o->expires));
 		hdr(resp, "Accept", o->accept, sizeof(o->accept));
 		hdr(resp, "Allow", o->allow, sizeof(o->allow));
+		hdr(resp, "Content-Type", o->ctype, sizeof(o->ctype));
+		{
+			osip_body_t *b = NULL;
+
+			o->body[0] = '\0';
+			if (!osip_message_get_body(resp, 0, &b) && b && b->body)
+				snprintf(o->body, sizeof(o->body), "%.*s",
+					 (int)b->length, b->body);
+		}
 	}
 	o->done = true;
 }
@@ -266,22 +242,25 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 static void send_req(struct fix *f, const char *method, const char *ctype,
 		     const char *body, const char *headers, struct outcome *o)
 {
-	char uri[64], to[80];
-	struct sip_request rq = {
-		.method = method, .uri = uri, .content_type = ctype,
-		.body = body, .body_len = body ? strlen(body) : 0,
-		.headers = headers, .src = A(COA),
-	};
+	struct sip_request *rq = &o->rq;
 	struct timespec t0, t;
 
+	memset(rq, 0, sizeof(*rq));
+	rq->method = method;
+	rq->uri = o->uri;
+	rq->content_type = ctype;
+	rq->body = body;
+	rq->body_len = body ? strlen(body) : 0;
+	rq->headers = headers;
+	rq->src = A(COA);
+	rq->transport = o->tp;
 	if (o->to) {
-		snprintf(to, sizeof(to), "<%s>", o->to);
-		rq.to = to;
+		snprintf(o->tobuf, sizeof(o->tobuf), "<%s>", o->to);
+		rq->to = o->tobuf;
 	}
-
-	snprintf(uri, sizeof(uri), "sip:hmmp@127.0.0.1:%u",
-		 sip_port(f->d.sip, SIP_TP_UDP));
-	assert_int_equal(sip_send_request(f->client, &rq, on_response, o), 0);
+	snprintf(o->uri, sizeof(o->uri), "sip:hmmp@127.0.0.1:%u",
+		 sip_port(f->d.sip, o->tp == SIP_TP_TCP ? SIP_TP_TCP : SIP_TP_UDP));
+	assert_int_equal(sip_send_request(f->client, rq, on_response, o), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		assert_true(sd_event_run(f->ev, 100000) >= 0);
@@ -316,6 +295,159 @@ static void test_grant(void **state)
 	assert_int_equal(b->kind, HMMP_BIND_CORRESPONDENT);
 	assert_int_equal(b->encap, HMMP_ENCAP_MINIMAL);
 	assert_int_equal(b->lifetime, 120);
+	assert_false(HMMP_HAVE(b, HMMP_BIND_A_PORT));
+	/* the answer body: what was installed */
+	assert_string_equal(o.ctype, HMMPD_BODY_TYPE);
+	assert_string_equal(o.body,
+			    "Version: 1\r\n"
+			    "Bind: " ORIG " to " COA "; lifetime=120; encap=minimal; kind=correspondent\r\n");
+}
+
+/* The mobile behind a NAT: its care-of (a private address) is not the source. */
+#define PRIV	"10.1.2.3"
+
+static void check_udp_answer(const struct outcome *o, uint16_t port)
+{
+	char want[256];
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+
+	snprintf(want, sizeof(want),
+		 "Version: 1\r\nBind: " ORIG " to " COA ":%u; lifetime=120; encap=udp; kind=correspondent\r\n",
+		 port);
+	assert_string_equal(o->body, want);
+	/* what the mobile reads */
+	hmmpd_body_init(&b);
+	assert_int_equal(hmmpd_body_parse_answer(o->ctype, o->body, strlen(o->body),
+						 &b, &err), 0);
+	assert_int_equal(b.bind[0].coa, A(COA));
+	assert_int_equal(b.bind[0].port, port);
+	hmmpd_body_free(&b);
+}
+
+static void test_udp_nat(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret" };
+	uint16_t port = sip_port(f->client, SIP_TP_UDP);
+	const struct hmmp_binding *b;
+
+	km_conn(CN, ORIG, 5001);
+	/* encap=udp: to the source address and port; the care-of says nothing */
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " PRIV ":5060; encap=udp; lifetime=600\r\n",
+		 NULL, &o);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 1);
+	b = &fm.binds[0];
+	assert_int_equal(b->coa, A(COA));
+	assert_int_equal(b->encap, HMMP_ENCAP_UDP);
+	assert_true(HMMP_HAVE(b, HMMP_BIND_A_PORT));
+	assert_int_equal(b->port, port);
+	assert_int_equal(b->peer, A(CN));
+	check_udp_answer(&o, port);
+	/* encap=auto, a care-of that is not the source: a NAT, udp */
+	fm.nbinds = 0;
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " PRIV "; encap=auto; lifetime=600\r\n",
+		 NULL, &o);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 1);
+	assert_int_equal(fm.binds[0].encap, HMMP_ENCAP_UDP);
+	assert_int_equal(fm.binds[0].port, port);
+	check_udp_answer(&o, port);
+	/* encap=auto from the care-of itself: the configured one, ipip */
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " COA "; encap=auto\r\n", NULL, &o);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 1);
+	assert_int_equal(fm.binds[0].encap, HMMP_ENCAP_IPIP);
+	assert_false(HMMP_HAVE(&fm.binds[0], HMMP_BIND_A_PORT));
+	assert_string_equal(o.body,
+			    "Version: 1\r\nBind: " ORIG " to " COA "; lifetime=60; encap=ipip; kind=correspondent\r\n");
+	/* ipip from behind the NAT: refused as ever */
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " PRIV "; encap=ipip\r\n", NULL, &o);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "Binding 1: care-of address is not the request's source");
+	assert_string_equal(o.body, "");
+	/* a release: no line in the answer, no answer body */
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " COA "; lifetime=0\r\n", NULL, &o);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 0);
+	assert_string_equal(o.body, "");
+	assert_string_equal(o.ctype, "");
+}
+
+/* Over TCP there is no mapping to learn: udp refused, auto the configured. */
+static void test_udp_over_tcp(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o = { .pass = "the cn secret", .tp = SIP_TP_TCP };
+
+	km_conn(CN, ORIG, 5001);
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " COA "; encap=udp\r\n", NULL, &o);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "Binding 1: udp encapsulation needs the request over UDP");
+	assert_int_equal(fm.changes, 0);
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	o.tp = SIP_TP_TCP;
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " PRIV "; encap=auto\r\n", NULL, &o);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "Binding 1: care-of address is not the request's source");
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	o.tp = SIP_TP_TCP;
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " COA "; encap=auto\r\n", NULL, &o);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.binds[0].encap, HMMP_ENCAP_IPIP);
+}
+
+/*
+ * The challenge answered from another port (another NAT mapping): the
+ * nonce was for the port the 401 went to, so 401 again, nothing changed.
+ */
+static void test_other_mapping_401(void **state)
+{
+	struct fix *f = *state;
+	struct sip_config cfg = { .addr = 0 };
+	struct outcome o = { .pass = "the cn secret" };
+	struct sip *other;
+
+	assert_int_equal(sip_new(f->ev, &cfg, &other), 0);
+	assert_int_not_equal(sip_port(other, SIP_TP_UDP), sip_port(f->client, SIP_TP_UDP));
+	o.retry_from = other;
+	km_conn(CN, ORIG, 5001);
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " PRIV "; encap=udp\r\n", NULL, &o);
+	assert_int_equal(o.n401, 2);
+	assert_int_equal(o.status, 401);
+	assert_int_equal(fm.changes, 0);
+	assert_int_equal(fm.nbinds, 0);
+	/* over TCP the port is no part of it: another connection may answer */
+	memset(&o, 0, sizeof(o));
+	o.pass = "the cn secret";
+	o.retry_from = other;
+	o.tp = SIP_TP_TCP;
+	send_req(f, "INFO", HMMPD_BODY_TYPE,
+		 "Version: 1\r\nBind: " ORIG " to " COA "\r\n", NULL, &o);
+	assert_int_equal(o.n401, 1);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 1);
+	sip_free(other);
 }
 
 static void test_no_connection_403(void **state)
@@ -617,8 +749,10 @@ static void test_relayed(void **state)
 
 static int group_setup(void **state)
 {
+	static const char *const addrs[] = { COA, CN };
+
 	(void)state;
-	if (enter_netns() && !netns_err)
+	if (enter_netns(addrs, 2) && !netns_err)
 		netns_err = "cannot set up the network namespace";
 	return 0;
 }
@@ -635,6 +769,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_down_and_methods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_peers_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_over_tcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_mapping_401, setup, teardown),
 		cmocka_unit_test(test_origin),
 	};
 

@@ -25,6 +25,7 @@ static struct nla_policy top_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_CONFIG] = { .type = NLA_NESTED },
 	[HMMP_A_BINDING] = { .type = NLA_NESTED },
 	[HMMP_A_REASON] = { .type = NLA_U8 },
+	[HMMP_A_SOCK_FD] = { .type = NLA_U32 },
 };
 
 static struct nla_policy conn_policy[HMMP_CONN_A_MAX + 1] = {

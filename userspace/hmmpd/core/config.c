@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "feature.h"
+#include "sip/body.h"
 #include "sip/uri.h"
 #include "util.h"
 
@@ -52,7 +53,7 @@ void hmmpd_conf_defaults(struct hmmpd_conf *c)
 	c->nonce_lifetime = 300;
 	c->lifetime = 600;
 	c->max_lifetime = 3600;
-	c->encap = HMMP_ENCAP_IPIP;
+	c->encap = HMMPD_ENCAP_AUTO;
 	c->gateway_lifetime = 10;
 	c->require_connection = true;
 	for (i = 0; i < hmmpd_features_count(); i++) {
@@ -600,8 +601,8 @@ static int set_value(struct ctx *x, const struct key *k, const char *v)
 	case K_ENCAP: {
 		uint8_t e;
 
-		if (hmmp_encap_parse(v, &e)) {
-			why = "bad encapsulation (ipip or minimal)";
+		if (hmmpd_encap_parse(v, &e)) {
+			why = "bad encapsulation (auto, ipip, minimal or udp)";
 			goto bad;
 		}
 		*(uint8_t *)dst = e;

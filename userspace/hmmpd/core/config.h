@@ -69,7 +69,7 @@ struct hmmpd_conf {
 	/* [binding] */
 	uint32_t lifetime;		/* asked for by the mobile, seconds */
 	uint32_t max_lifetime;		/* granted at most by a receiver */
-	uint8_t encap;			/* enum hmmp_encap */
+	uint8_t encap;			/* enum hmmp_encap, HMMPD_ENCAP_AUTO */
 	uint32_t gateway_lifetime;	/* previous gateway's tunnel; 0 = none */
 	bool require_connection;	/* bind only addresses with live conns */
 	/* [peer NAME] */

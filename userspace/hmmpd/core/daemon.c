@@ -497,6 +497,14 @@ static void on_sip_request(struct sip *sip, const osip_message_t *req,
 		hmmpd_log(LOG_ERR, "sip: cannot answer 501: %s", strerror(-r));
 }
 
+/* STUN on the SIP ports: the first feature that takes it. */
+static void on_sip_stun(struct sip *sip, const struct sip_flow *flow,
+			const uint8_t *buf, size_t len, void *data)
+{
+	(void)sip;
+	hmmpd_features_stun(data, flow, buf, len);
+}
+
 static int sip_start(struct hmmpd *d)
 {
 	struct sip_config sc;
@@ -510,6 +518,7 @@ static int sip_start(struct hmmpd *d)
 		return -1;
 	}
 	sip_set_request_handler(d->sip, on_sip_request, d);
+	sip_set_stun_handler(d->sip, on_sip_stun, d);
 	hmmpd_log(LOG_INFO, "sip: listening on %s, udp %u, tcp %u",
 		  hmmp_addr_format(sc.addr, ip), sip_port(d->sip, SIP_TP_UDP),
 		  sip_port(d->sip, SIP_TP_TCP));

@@ -185,7 +185,24 @@ bool hmmpd_features_sip_request(struct hmmpd *d, const osip_message_t *req,
 	return false;
 }
 
+bool hmmpd_features_stun(struct hmmpd *d, const struct sip_flow *flow,
+			 const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < d->nstarted; i++)
+		if (table[i]->stun &&
+		    table[i]->stun(d, d->fstate[i], flow, buf, len))
+			return true;
+	return false;
+}
+
 /* ---- services ---- */
+
+void hmmpd_core_bindings_wanted(struct hmmpd *d, const char *why)
+{
+	EACH(d, bindings_wanted, why);
+}
 
 void hmmpd_core_register_wanted(struct hmmpd *d, const char *why)
 {

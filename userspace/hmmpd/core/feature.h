@@ -119,6 +119,11 @@ struct hmmpd_feature {
 	bool (*sip_request)(struct hmmpd *d, void *st,
 			    const osip_message_t *req,
 			    const struct sip_addr *src, enum sip_transport tp);
+	/* STUN on the SIP ports (sip.h): true when it took the message */
+	bool (*stun)(struct hmmpd *d, void *st, const struct sip_flow *flow,
+		     const uint8_t *buf, size_t len);
+	/* a feature asks for the bindings to be signalled again now */
+	void (*bindings_wanted)(struct hmmpd *d, void *st, const char *why);
 };
 
 /* The table (features/table.c), in the order the core calls them. */
@@ -156,6 +161,11 @@ bool hmmpd_core_register_decorate(struct hmmpd *d,
 /* The REGISTER from src succeeded: registered to everyone. */
 void hmmpd_core_registered(struct hmmpd *d, uint32_t src,
 			   const osip_message_t *resp);
+/*
+ * Ask for the mobile's bindings to be signalled again now (a NAT mapping
+ * changed): bindings_wanted to everyone.
+ */
+void hmmpd_core_bindings_wanted(struct hmmpd *d, const char *why);
 /* The hand-off's signalling ended: handoff_finished to everyone. */
 void hmmpd_core_handoff_finished(struct hmmpd *d,
 				 const struct hmmpd_handoff_result *r);
@@ -181,5 +191,8 @@ void hmmpd_features_handoff_begun(struct hmmpd *d, const struct hmmpd_handoff *h
 void hmmpd_features_net_settled(struct hmmpd *d, const struct hmmpd_net_event *ev);
 bool hmmpd_features_sip_request(struct hmmpd *d, const osip_message_t *req,
 				const struct sip_addr *src, enum sip_transport tp);
+/* STUN on the SIP ports: the first feature that takes it (else dropped). */
+bool hmmpd_features_stun(struct hmmpd *d, const struct sip_flow *flow,
+			 const uint8_t *buf, size_t len);
 
 #endif /* HMMPD_FEATURE_H */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hmmpd: requests to hmmp.ko (see kern.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +110,12 @@ void hmmpd_binding_make(struct hmmp_binding *b, uint32_t orig, uint32_t peer,
 	HMMP_SET(b, HMMP_BIND_A_LIFETIME);
 }
 
+void hmmpd_binding_set_port(struct hmmp_binding *b, uint16_t port)
+{
+	b->port = port;
+	HMMP_SET(b, HMMP_BIND_A_PORT);
+}
+
 /* Only the request attributes: a dumped record carries reply-only ones. */
 static int put_request(struct nl_msg *msg, const struct hmmp_binding *b)
 {
@@ -116,7 +124,7 @@ static int put_request(struct nl_msg *msg, const struct hmmp_binding *b)
 	r.have &= (1u << HMMP_BIND_A_ORIG) | (1u << HMMP_BIND_A_PEER) |
 		  (1u << HMMP_BIND_A_KIND) | (1u << HMMP_BIND_A_COA) |
 		  (1u << HMMP_BIND_A_ENCAP) | (1u << HMMP_BIND_A_LIFETIME) |
-		  (1u << HMMP_BIND_A_MIN_SRC);
+		  (1u << HMMP_BIND_A_MIN_SRC) | (1u << HMMP_BIND_A_PORT);
 	return hmmp_binding_put(msg, &r);
 }
 
@@ -241,6 +249,51 @@ int hmmpd_kern_set_roles(struct hmmp_nl *nl, uint32_t roles)
 	}
 	nla_nest_end(msg, nest);
 	return hmmp_nl_talk(nl, msg, NULL, NULL);
+}
+
+static int get_udp_port(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy pol[HMMP_CFG_A_MAX + 1] = {
+		[HMMP_CFG_A_UDP_PORT] = { .type = NLA_U16 },
+	};
+	struct nlattr *tb[HMMP_A_MAX + 1], *cfg[HMMP_CFG_A_MAX + 1];
+	int *seen = arg;
+
+	if (hmmp_msg_parse(msg, tb))
+		return HMMP_NL_BAD;
+	if (!tb[HMMP_A_CONFIG])
+		return 0;
+	if (nla_parse_nested(cfg, HMMP_CFG_A_MAX, tb[HMMP_A_CONFIG], pol))
+		return HMMP_NL_BAD;
+	if (cfg[HMMP_CFG_A_UDP_PORT])
+		*seen = ntohs(nla_get_u16(cfg[HMMP_CFG_A_UDP_PORT]));
+	return 0;
+}
+
+int hmmpd_kern_tunnel_sock(struct hmmp_nl *nl, int fd, uint16_t *port)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_TUNNEL_SOCK, 0);
+	int seen = -1, ret;
+
+	*port = 0;
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	if (fd >= 0 && nla_put_u32(msg, HMMP_A_SOCK_FD, (uint32_t)fd)) {
+		nlmsg_free(msg);
+		snprintf(nl->msg, sizeof(nl->msg), "netlink: out of memory");
+		return HMMP_EXIT_KERNEL;
+	}
+	ret = hmmp_nl_talk(nl, msg, get_udp_port, &seen);
+	if (ret)
+		return ret;
+	/* attached: the module says on which port; detached: none */
+	if (fd >= 0 && seen < 0) {
+		snprintf(nl->msg, sizeof(nl->msg),
+			 "malformed reply from the kernel: no udp_port");
+		return HMMP_EXIT_KERNEL;
+	}
+	*port = seen >= 0 ? (uint16_t)seen : 0;
+	return 0;
 }
 
 int hmmpd_conn_live(const struct hmmp_conn *c)

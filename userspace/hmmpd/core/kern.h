@@ -55,11 +55,24 @@ int hmmpd_kern_handoff(struct hmmp_nl *nl, uint32_t old_addr,
 		       uint32_t new_addr, uint32_t *count);
 /* HMMP_CMD_CONFIG_SET of the roles. */
 int hmmpd_kern_set_roles(struct hmmp_nl *nl, uint32_t roles);
+/*
+ * HMMP_CMD_TUNNEL_SOCK: fd (>= 0), a bound AF_INET UDP socket of this
+ * process, becomes the namespace's UDP tunnel socket; fd < 0 detaches the
+ * one there is. *port: the tunnel socket's local port from the reply (host
+ * order; 0 after a detach). Closing the socket detaches it too (the
+ * UAPI's rule), so the socket's owner keeps it open while it tunnels.
+ */
+int hmmpd_kern_tunnel_sock(struct hmmp_nl *nl, int fd, uint16_t *port);
 
-/* A binding request record: the key, the care-of address and the rest. */
+/*
+ * A binding request record: the key, the care-of address and the rest.
+ * A udp binding also needs its port (b->port, HMMP_SET(b, HMMP_BIND_A_PORT)):
+ * hmmpd_binding_set_port.
+ */
 void hmmpd_binding_make(struct hmmp_binding *b, uint32_t orig, uint32_t peer,
 			uint8_t kind, uint32_t coa, uint8_t encap,
 			uint32_t lifetime);
+void hmmpd_binding_set_port(struct hmmp_binding *b, uint16_t port);
 
 /* Live: a state that still carries data or finishes a handshake. */
 int hmmpd_conn_live(const struct hmmp_conn *c);

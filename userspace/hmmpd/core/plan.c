@@ -136,6 +136,8 @@ static int plan_gateway(const struct hmmpd_plan_in *in, struct hmmpd_plan *p,
 		return -ENOMEM;
 	hmmpd_body_add_bind(&info->body, in->old_addr, in->new_addr,
 			    in->gateway_lifetime, in->encap, HMMP_BIND_ROUTER);
+	if (in->encap == HMMP_ENCAP_UDP)
+		info->body.bind[0].port = in->port;
 	return 0;
 }
 
@@ -149,7 +151,8 @@ int hmmpd_plan_build(const struct hmmpd_plan_in *in, struct hmmpd_plan *p)
 
 	memset(p, 0, sizeof(*p));
 	if (!hmmpd_addr_unicast(in->new_addr) || !in->lifetime ||
-	    (in->encap != HMMP_ENCAP_IPIP && in->encap != HMMP_ENCAP_MINIMAL) ||
+	    (in->encap != HMMP_ENCAP_IPIP && in->encap != HMMP_ENCAP_MINIMAL &&
+	     in->encap != HMMP_ENCAP_UDP && in->encap != HMMPD_ENCAP_AUTO) ||
 	    (in->nconns && !in->conns))
 		return -EINVAL;
 	if (in->nconns) {
@@ -201,6 +204,8 @@ int hmmpd_plan_build(const struct hmmpd_plan_in *in, struct hmmpd_plan *p)
 			}
 			if (!e->release)
 				info->expires = in->lifetime;
+			if (!e->release && in->encap == HMMP_ENCAP_UDP)
+				info->body.bind[info->body.nbind - 1].port = in->port;
 		}
 		if (hmmpd_body_add_conn(&info->body, &t)) {
 			ret = -ENOMEM;

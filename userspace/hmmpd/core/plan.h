@@ -45,7 +45,10 @@ struct hmmpd_plan_in {
 	uint32_t gateway;		/* be32: previous default gateway, 0 */
 	uint32_t lifetime;		/* of correspondent bindings, >= 1 */
 	uint32_t gateway_lifetime;	/* 0: no INFO to the gateway */
-	uint8_t encap;			/* enum hmmp_encap */
+	uint8_t encap;			/* enum hmmp_encap, HMMPD_ENCAP_AUTO */
+	uint16_t port;			/* encap udp: our SIP UDP port, written
+					 * as the new address's ("new:port"),
+					 * releases aside; 0: none */
 };
 
 struct hmmpd_plan_info {

@@ -157,6 +157,42 @@ static unsigned int live_via(const struct hmmpd_policy_in *in, uint32_t orig,
 
 #define MAX_LOCAL	8
 
+/* The configured encapsulation where udp cannot be (or is not) chosen. */
+static uint8_t conf_encap(const struct hmmpd_conf *conf, bool udp_ok)
+{
+	switch (conf->encap) {
+	case HMMP_ENCAP_IPIP:
+	case HMMP_ENCAP_MINIMAL:
+		return conf->encap;
+	case HMMP_ENCAP_UDP:
+		return udp_ok ? HMMP_ENCAP_UDP : HMMP_ENCAP_IPIP;
+	default:		/* auto: nothing in between, the classic one */
+		return HMMP_ENCAP_IPIP;
+	}
+}
+
+/*
+ * The encapsulation binding b gets (its rules in policy.h), or NULL and
+ * the reason it is refused.
+ */
+static const char *choose_encap(const struct hmmpd_policy_in *in,
+				const struct hmmpd_bind *b, uint8_t *encap)
+{
+	bool udp_ok = in->src_port && !in->proxied;
+
+	*encap = b->encap;
+	if (b->encap == HMMP_ENCAP_UDP) {
+		if (in->proxied)
+			return HMMPD_POLICY_UDP_PROXIED;
+		if (!in->src_port)
+			return HMMPD_POLICY_UDP_NOT_UDP;
+	} else if (b->encap == HMMPD_ENCAP_AUTO) {
+		*encap = udp_ok && b->coa != in->src ? HMMP_ENCAP_UDP
+						     : conf_encap(in->conf, udp_ok);
+	}
+	return NULL;
+}
+
 int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			struct hmmpd_policy *p)
 {
@@ -164,7 +200,8 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 	const struct hmmpd_body *body = in->body;
 	uint32_t local[MAX_LOCAL];
 	unsigned int i, k, cap = 0, nlocal, nlive;
-	uint8_t kind[HMMPD_BODY_MAX_BINDINGS];
+	uint8_t kind[HMMPD_BODY_MAX_BINDINGS], encap[HMMPD_BODY_MAX_BINDINGS];
+	const char *why;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -192,7 +229,11 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			return refuse(p, i, "original address is this host's");
 		if (!peer_allows(in, b->orig))
 			return refuse(p, i, "original address belongs to another peer");
-		if (b->lifetime && b->coa != in->src)
+		if (!b->lifetime)
+			encap[i] = b->encap;	/* a release: none installed */
+		else if ((why = choose_encap(in, b, &encap[i])))
+			return refuse(p, i, why);
+		if (b->lifetime && encap[i] != HMMP_ENCAP_UDP && b->coa != in->src)
 			return refuse(p, i, in->proxied ?
 				      "care-of address is not the request's origin (Via)" :
 				      "care-of address is not the request's source");
@@ -214,6 +255,9 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		const struct hmmpd_bind *b = &body->bind[i];
 		uint32_t life = b->lifetime < conf->max_lifetime ? b->lifetime
 								 : conf->max_lifetime;
+		/* udp: where the request came from, the NAT's mapping */
+		bool udp = encap[i] == HMMP_ENCAP_UDP;
+		uint32_t coa = udp ? in->src : b->coa;
 		struct hmmp_binding nb;
 		size_t j;
 
@@ -231,7 +275,9 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		}
 		if (kind[i] == HMMP_BIND_ROUTER) {
 			hmmpd_binding_make(&nb, b->orig, 0, HMMP_BIND_ROUTER,
-					   b->coa, b->encap, life);
+					   coa, encap[i], life);
+			if (udp)
+				hmmpd_binding_set_port(&nb, in->src_port);
 			ret = add_op(p, &cap, false, &nb, i, 0);
 			if (ret)
 				goto nomem;
@@ -241,7 +287,9 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		if (!nlocal) {
 			/* none there (not required), or too many: any peer */
 			hmmpd_binding_make(&nb, b->orig, 0, HMMP_BIND_CORRESPONDENT,
-					   b->coa, b->encap, life);
+					   coa, encap[i], life);
+			if (udp)
+				hmmpd_binding_set_port(&nb, in->src_port);
 			ret = add_op(p, &cap, false, &nb, i, 0);
 			if (ret)
 				goto nomem;
@@ -249,8 +297,10 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		}
 		for (k = 0; k < nlocal; k++) {
 			hmmpd_binding_make(&nb, b->orig, local[k],
-					   HMMP_BIND_CORRESPONDENT, b->coa,
-					   b->encap, life);
+					   HMMP_BIND_CORRESPONDENT, coa,
+					   encap[i], life);
+			if (udp)
+				hmmpd_binding_set_port(&nb, in->src_port);
 			ret = add_op(p, &cap, false, &nb, i,
 				     live_via(in, b->orig, local[k]));
 			if (ret)

@@ -16,13 +16,24 @@
  *    has that role; a kind whose role this host lacks is refused;
  *  - the original address is not one of this host's, and when hmmpd.conf
  *    lists it under a [peer], the credentials are that peer's;
- *  - the care-of address is the request's source: the 401 went there, so
- *    an answered challenge proved it reachable (a release, lifetime 0,
- *    comes from the original address itself, home again); for a request
- *    relayed by the proxies this host registers through (proxied: its
- *    Outbound edge and registrar), the source is the origin those proxies
- *    stamped in the Vias (hmmpd_policy_origin), and the challenge proves
- *    nothing about the care-of address: the proxies are trusted for it;
+ *  - the encapsulation: ipip and minimal as the body says; udp: the
+ *    binding goes to the request's source address and port (src,
+ *    src_port: the 401 went there and was answered from there, so that
+ *    transport address, behind a NAT the NAT's mapping, reaches the
+ *    mobile), the body's care-of address is informational; refused for a
+ *    request not over UDP (src_port 0) and for one relayed by proxies
+ *    (they hide the mapping); auto: udp when the care-of address is not
+ *    the source (a NAT in between) and the request came over UDP without
+ *    proxies, else this host's configured encapsulation (udp only when
+ *    the request came over UDP without proxies, else ipip; auto: ipip);
+ *  - unless udp: the care-of address is the request's source: the 401 went
+ *    there, so an answered challenge proved it reachable (a release,
+ *    lifetime 0, comes from the original address itself, home again); for
+ *    a request relayed by the proxies this host registers through
+ *    (proxied: its Outbound edge and registrar), the source is the origin
+ *    those proxies stamped in the Vias (hmmpd_policy_origin), and the
+ *    challenge proves nothing about the care-of address: the proxies are
+ *    trusted for it;
  *  - correspondent: with require_connection, live SIP_EYE records with the
  *    original address as the remote end; one binding per local address
  *    those connections use (peer = that address), or peer any when no
@@ -47,6 +58,7 @@
 struct hmmpd_policy_in {
 	const struct hmmpd_conf *conf;
 	uint32_t src;				/* be32: request source */
+	uint16_t src_port;			/* its UDP port; 0: not UDP */
 	bool proxied;				/* src: from the Vias */
 	const char *const *peers;		/* credentials' peer names */
 	unsigned int npeers;
@@ -73,7 +85,21 @@ struct hmmpd_policy {
 	char reason[HMMPD_REASON_MAX];	/* 403: why, fixed words only */
 };
 
-/* 0 (p->ops), 403 (p->reason) or 500 (out of memory). Free p in any case. */
+/*
+ * The reasons of the udp rule's refusals (after "Binding N: "), fixed so
+ * that tests and operators can match them.
+ */
+#define HMMPD_POLICY_UDP_PROXIED \
+	"udp encapsulation not through proxies: they hide the NAT mapping"
+#define HMMPD_POLICY_UDP_NOT_UDP \
+	"udp encapsulation needs the request over UDP"
+
+/*
+ * 0 (p->ops), 403 (p->reason) or 500 (out of memory). Free p in any case.
+ * The operations of one body binding (op->bind) share its care-of
+ * address, port, encapsulation, lifetime and kind: what an answer body
+ * reports.
+ */
 int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			struct hmmpd_policy *p);
 void hmmpd_policy_free(struct hmmpd_policy *p);

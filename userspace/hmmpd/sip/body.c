@@ -50,6 +50,26 @@ int hmmpd_addr_unicast(uint32_t be32)
 	return 1;
 }
 
+const char *hmmpd_encap_name(uint8_t encap)
+{
+	return encap == HMMPD_ENCAP_AUTO ? "auto" : hmmp_encap_name(encap);
+}
+
+int hmmpd_encap_parse(const char *s, uint8_t *out)
+{
+	if (s && !strcmp(s, "auto")) {
+		*out = HMMPD_ENCAP_AUTO;
+		return 0;
+	}
+	return hmmp_encap_parse(s, out);
+}
+
+static bool encap_known(uint8_t encap)
+{
+	return encap == HMMP_ENCAP_IPIP || encap == HMMP_ENCAP_MINIMAL ||
+	       encap == HMMP_ENCAP_UDP || encap == HMMPD_ENCAP_AUTO;
+}
+
 void hmmpd_body_init(struct hmmpd_body *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -141,9 +161,10 @@ int hmmpd_body_check(const struct hmmpd_body *b, struct hmmpd_body_err *err)
 			why = "new address not unicast";
 		else if (bd->orig == bd->coa && bd->lifetime)
 			why = "new address equals the original";
-		else if (bd->encap != HMMP_ENCAP_IPIP &&
-			 bd->encap != HMMP_ENCAP_MINIMAL)
+		else if (!encap_known(bd->encap))
 			why = "unknown encapsulation";
+		else if (bd->port && bd->encap != HMMP_ENCAP_UDP)
+			why = "a port without encap=udp";
 		else if (bd->kind && bd->kind != HMMP_BIND_CORRESPONDENT &&
 			 bd->kind != HMMP_BIND_ROUTER)
 			why = "unknown kind";
@@ -339,6 +360,7 @@ struct native {
 	struct hmmpd_body_err *err;
 	unsigned int line;
 	bool version;
+	bool answer;		/* an answer body: hmmpd_body_parse_answer */
 };
 
 #define LERR(n, fmt, ...) \
@@ -372,6 +394,7 @@ static int native_bind(struct native *n, struct cur *v)
 	uint32_t orig, coa, lifetime = n->def->lifetime;
 	uint8_t encap = n->def->encap, kind = 0;
 	bool seen_lifetime = false, seen_encap = false, seen_kind = false;
+	uint16_t port = 0;
 	const char *w;
 	size_t len;
 
@@ -389,7 +412,8 @@ static int native_bind(struct native *n, struct cur *v)
 		return -1;
 	}
 	len = take_word(v, ";", &w);
-	if (addr_of(w, len, &coa)) {
+	if (memchr(w, ':', len) ? endpoint_of(w, len, &coa, &port) :
+				  addr_of(w, len, &coa)) {
 		LERR(n, "bad new address");
 		return -1;
 	}
@@ -444,8 +468,8 @@ static int native_bind(struct native *n, struct cur *v)
 				return -1;
 			}
 			seen_encap = true;
-			if (vlen >= sizeof(lc) || hmmp_encap_parse(lc, &encap)) {
-				LERR(n, "bad encap (ipip or minimal)");
+			if (vlen >= sizeof(lc) || hmmpd_encap_parse(lc, &encap)) {
+				LERR(n, "bad encap (ipip, minimal, udp or auto)");
 				return -1;
 			}
 		} else {
@@ -461,8 +485,28 @@ static int native_bind(struct native *n, struct cur *v)
 			}
 		}
 	}
-	return add_bind_at(n->b, n->line, orig, coa, lifetime, encap, kind,
-			   n->err);
+	/* a port says where udp frames go: it needs encap=udp, said here */
+	if (port && (!seen_encap || encap != HMMP_ENCAP_UDP)) {
+		LERR(n, "a port in the new address needs encap=udp");
+		return -1;
+	}
+	if (n->answer && (!seen_lifetime || !seen_encap || !seen_kind)) {
+		LERR(n, "an answer's Bind has lifetime, encap and kind");
+		return -1;
+	}
+	if (n->answer && encap == HMMPD_ENCAP_AUTO) {
+		LERR(n, "an answer's Bind says the encapsulation chosen, not auto");
+		return -1;
+	}
+	if (n->answer && encap == HMMP_ENCAP_UDP && !port) {
+		LERR(n, "an answer's udp Bind has the port it tunnels to");
+		return -1;
+	}
+	if (add_bind_at(n->b, n->line, orig, coa, lifetime, encap, kind,
+			n->err))
+		return -1;
+	n->b->bind[n->b->nbind - 1].port = port;
+	return 0;
 }
 
 static int native_conn(struct native *n, struct cur *v)
@@ -543,10 +587,10 @@ static int native_line(struct native *n, const char *s, const char *e)
 }
 
 static int parse_native(const char *buf, size_t len,
-			const struct hmmpd_body_defaults *def,
+			const struct hmmpd_body_defaults *def, bool answer,
 			struct hmmpd_body *b, struct hmmpd_body_err *err)
 {
-	struct native n = { .b = b, .def = def, .err = err };
+	struct native n = { .b = b, .def = def, .err = err, .answer = answer };
 	const char *p = buf, *end = buf + len;
 
 	while (p < end) {
@@ -743,9 +787,9 @@ static int ctype_form(const char *ctype)
 	return form;
 }
 
-int hmmpd_body_parse(const char *ctype, const char *buf, size_t len,
-		     const struct hmmpd_body_defaults *def,
-		     struct hmmpd_body *b, struct hmmpd_body_err *err)
+static int body_parse(const char *ctype, const char *buf, size_t len,
+		      const struct hmmpd_body_defaults *def, bool answer,
+		      struct hmmpd_body *b, struct hmmpd_body_err *err)
 {
 	int form, ret;
 
@@ -759,7 +803,7 @@ int hmmpd_body_parse(const char *ctype, const char *buf, size_t len,
 		set_err(err, 400, "Malformed Content-Type");
 		return 400;
 	}
-	if (form == -2) {
+	if (form == -2 || (answer && form != HMMPD_FORM_NATIVE)) {
 		set_err(err, 415, "Unsupported Media Type");
 		return 415;
 	}
@@ -776,7 +820,7 @@ int hmmpd_body_parse(const char *ctype, const char *buf, size_t len,
 		return 400;
 	b->form = (enum hmmpd_body_form)form;
 	if (form == HMMPD_FORM_NATIVE)
-		ret = parse_native(buf, len, def, b, err);
+		ret = parse_native(buf, len, def, answer, b, err);
 	else
 		ret = parse_seed(buf, len, def, b, err);
 	if (!ret)
@@ -787,6 +831,22 @@ int hmmpd_body_parse(const char *ctype, const char *buf, size_t len,
 		b->form = (enum hmmpd_body_form)form;
 	}
 	return ret;
+}
+
+int hmmpd_body_parse(const char *ctype, const char *buf, size_t len,
+		     const struct hmmpd_body_defaults *def,
+		     struct hmmpd_body *b, struct hmmpd_body_err *err)
+{
+	return body_parse(ctype, buf, len, def, false, b, err);
+}
+
+int hmmpd_body_parse_answer(const char *ctype, const char *buf, size_t len,
+			    struct hmmpd_body *b, struct hmmpd_body_err *err)
+{
+	/* no defaults: an answer says everything (native_bind checks) */
+	static const struct hmmpd_body_defaults none = { 0 };
+
+	return body_parse(ctype, buf, len, &none, true, b, err);
 }
 
 /* --- builder -------------------------------------------------------------- */
@@ -827,10 +887,12 @@ int hmmpd_body_build(const struct hmmpd_body *b, char *buf, size_t size,
 	for (i = 0; i < b->nbind; i++) {
 		const struct hmmpd_bind *bd = &b->bind[i];
 
-		out_printf(&o, "Bind: %s to %s; lifetime=%u; encap=%s",
-			   hmmp_addr_format(bd->orig, a1),
-			   hmmp_addr_format(bd->coa, a2), bd->lifetime,
-			   hmmp_encap_name(bd->encap));
+		out_printf(&o, "Bind: %s to %s", hmmp_addr_format(bd->orig, a1),
+			   hmmp_addr_format(bd->coa, a2));
+		if (bd->port)
+			out_printf(&o, ":%u", bd->port);
+		out_printf(&o, "; lifetime=%u; encap=%s", bd->lifetime,
+			   hmmpd_encap_name(bd->encap));
 		if (bd->kind)
 			out_printf(&o, "; kind=%s", hmmp_kind_name(bd->kind));
 		out_printf(&o, "\r\n");

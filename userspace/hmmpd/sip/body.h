@@ -34,6 +34,13 @@
 #define HMMPD_BODY_MAX_BINDINGS	32
 #define HMMPD_BODY_MAX_CONNS	1024	/* in the whole body */
 
+/*
+ * encap=auto: the receiver chooses (udp when a NAT is in between, else its
+ * configured encapsulation). A value of hmmpd's own, never one of enum
+ * hmmp_encap, never sent to hmmp.ko.
+ */
+#define HMMPD_ENCAP_AUTO	0xff
+
 /* A SIP reason phrase: printable ASCII, never a byte of the request. */
 #define HMMPD_REASON_MAX	96
 
@@ -47,13 +54,17 @@ struct hmmpd_tcp {
  * One binding: orig -> coa for lifetime seconds. lifetime 0 releases the
  * binding of orig (then coa may equal orig: "home again"). kind is 0 when
  * the sender did not say (the receiver decides by its role), else
- * HMMP_BIND_CORRESPONDENT or HMMP_BIND_ROUTER. Its connections are
- * conn[first_conn .. first_conn + nconn) of the body.
+ * HMMP_BIND_CORRESPONDENT or HMMP_BIND_ROUTER. port is the port of the
+ * new address ("new = a.b.c.d:port"), with encap udp only, else 0: in a
+ * request the sender's tunnel (SIP) port, informational as coa is; in an
+ * answer the reflexive port the receiver saw and tunnels to. Its
+ * connections are conn[first_conn .. first_conn + nconn) of the body.
  */
 struct hmmpd_bind {
 	uint32_t orig, coa;		/* be32 */
 	uint32_t lifetime;		/* seconds */
-	uint8_t encap;			/* enum hmmp_encap */
+	uint16_t port;			/* host order; 0: none */
+	uint8_t encap;			/* enum hmmp_encap or HMMPD_ENCAP_AUTO */
 	uint8_t kind;			/* 0 or enum hmmp_bind_kind */
 	unsigned int first_conn, nconn;
 };
@@ -75,7 +86,7 @@ struct hmmpd_body {
 /* What a binding gets when its form does not say (the seed's forms). */
 struct hmmpd_body_defaults {
 	uint32_t lifetime;		/* e.g. the INFO's Expires */
-	uint8_t encap;			/* enum hmmp_encap */
+	uint8_t encap;			/* enum hmmp_encap or HMMPD_ENCAP_AUTO */
 };
 
 /* Why a body was refused: the SIP status to answer and its reason phrase. */
@@ -101,7 +112,8 @@ int hmmpd_body_add_conn(struct hmmpd_body *b, const struct hmmpd_tcp *t);
 /*
  * The rules every body obeys, whatever its form: at least one binding;
  * unicast addresses (not 0/8, 127/8, 224/4 or 240/4); coa differs from orig
- * unless lifetime is 0; a known encapsulation and kind; one binding per
+ * unless lifetime is 0; a known encapsulation (ipip, minimal, udp, auto)
+ * and kind; a port with udp only; one binding per
  * original address; each connection's local address is its binding's
  * original address, ports not 0, no connection twice; the connection
  * ranges contiguous and in order. Returns 0, or -1 with err->status 400
@@ -133,6 +145,29 @@ int hmmpd_body_parse(const char *ctype, const char *buf, size_t len,
  */
 int hmmpd_body_build(const struct hmmpd_body *b, char *buf, size_t size,
 		     struct hmmpd_body_err *err);
+
+/*
+ * The answer body of a 200 to an INFO (docs/binding-body.md, "The answer
+ * body"): the same media type and grammar, one Bind per binding the
+ * receiver installed, as it installed it (coa:port the transport address
+ * it tunnels to, for udp the reflexive one it saw; the encapsulation it
+ * chose, never auto; lifetime and kind). hmmpd_body_build() writes it.
+ *
+ * hmmpd_body_parse_answer() reads one, stricter than a request: the native
+ * media type only (else 415), and every Bind with lifetime, encap and
+ * kind, an encapsulation that is not auto, and a port exactly when it is
+ * udp (else 400). Returns 0 or the status, as hmmpd_body_parse().
+ */
+int hmmpd_body_parse_answer(const char *ctype, const char *buf, size_t len,
+			    struct hmmpd_body *b, struct hmmpd_body_err *err);
+
+/*
+ * The encapsulations a body names: enum hmmp_encap's names and "auto"
+ * (HMMPD_ENCAP_AUTO). _name returns NULL for an unknown value; _parse
+ * (exact, lower case) returns 0 and sets *out, or -1.
+ */
+const char *hmmpd_encap_name(uint8_t encap);
+int hmmpd_encap_parse(const char *s, uint8_t *out);
 
 /* 1 for an address a binding may name (see hmmpd_body_check()), else 0. */
 int hmmpd_addr_unicast(uint32_t be32);

@@ -73,6 +73,7 @@ struct sip_server {
 	osip_transaction_t *tr;
 	osip_message_t *req;		/* the transaction's, once announced */
 	struct sip_addr src;
+	uint32_t local;			/* UDP: the request's destination */
 	enum sip_transport tp;
 	uint64_t conn_id;
 	uint64_t born_usec;
@@ -88,6 +89,11 @@ struct sip {
 	char *user;			/* of Contact */
 	char *ua;
 	int udp_fd, tcp_fd, sctp_fd;
+	/* The local address of the datagram in hand (IP_PKTINFO; 0: not
+	 * known, or not a datagram): answers leave from it (RFC 3261
+	 * 18.2.2), so that a NAT in front of the sender matches them.
+	 */
+	uint32_t rx_local;
 	uint16_t udp_port, tcp_port, sctp_port;
 	sd_event_source *udp_src, *tcp_src, *sctp_src, *timer, *defer;
 	struct sip_conn *conns;

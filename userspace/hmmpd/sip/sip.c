@@ -346,6 +346,11 @@ uint16_t sip_port(const struct sip *sip, enum sip_transport tp)
 	       tp == SIP_TP_SCTP ? sip->sctp_port : sip->udp_port;
 }
 
+int sip_udp_fd(const struct sip *sip)
+{
+	return sip ? sip->udp_fd : -1;
+}
+
 int sip_new(sd_event *ev, const struct sip_config *cfg, struct sip **out)
 {
 	struct sip *sip = calloc(1, sizeof(*sip));

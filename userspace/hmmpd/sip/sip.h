@@ -120,6 +120,12 @@ int sip_new(sd_event *ev, const struct sip_config *cfg, struct sip **out);
 void sip_free(struct sip *sip);
 /* The bound port of a transport (useful with ephemeral ports). */
 uint16_t sip_port(const struct sip *sip, enum sip_transport tp);
+/*
+ * The UDP socket's descriptor, for the caller to hand on (hmmp.ko's UDP
+ * tunnel socket, features/nat) but never to read, write or close; -1 when
+ * there is none.
+ */
+int sip_udp_fd(const struct sip *sip);
 
 /*
  * The outcome of a request: called exactly once per sip_send_request() or

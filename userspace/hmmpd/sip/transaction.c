@@ -60,7 +60,9 @@ static int on_osip_send(osip_transaction_t *tr, osip_message_t *msg,
 			dst.port = (uint16_t)p;
 			s->conn_id = 0;
 		}
-		r = sip_int_send(sip, s->tp, &dst, 0, &s->conn_id, buf, len);
+		r = sip_int_send(sip, s->tp, &dst,
+				 s->tp == SIP_TP_UDP ? s->local : 0,
+				 &s->conn_id, buf, len);
 	}
 	osip_free(buf);
 	return r ? -1 : 0;
@@ -347,7 +349,9 @@ static void stateless(struct sip *sip, const osip_message_t *req, int status,
 		return;
 	if (!sip_int_msg_to_str(r, &buf, &len)) {
 		if ((tp == SIP_TP_UDP || sip_int_conn_by_id(sip, id)) &&
-		    !sip_int_send(sip, tp, src, 0, &id, buf, len))
+		    !sip_int_send(sip, tp, src,
+				  tp == SIP_TP_UDP ? sip->rx_local : 0, &id,
+				  buf, len))
 			sip->stats.stateless++;
 		osip_free(buf);
 	}
@@ -432,6 +436,7 @@ void sip_int_on_message(struct sip *sip, const char *buf, size_t len,
 	}
 	s->tr = tr;
 	s->src = *src;
+	s->local = tp == SIP_TP_UDP ? sip->rx_local : 0;
 	s->tp = tp;
 	s->conn_id = conn ? conn->id : 0;
 	s->born_usec = sip_int_now(sip);

@@ -427,7 +427,7 @@ static void flow_of(struct sip *sip, const struct sip_conn *c,
 		return;
 	}
 	f->tp = SIP_TP_UDP;
-	f->local.addr = sip->cfg.addr;
+	f->local.addr = sip->rx_local ? sip->rx_local : sip->cfg.addr;
 	f->local.port = sip->udp_port;
 	f->peer = *src;
 	f->conn_id = 0;
@@ -458,6 +458,41 @@ static bool on_raw(struct sip *sip, struct sip_conn *c,
 	return sip->raw_fn(sip, &f, buf, len, sip->raw_data);
 }
 
+/*
+ * A datagram, its source, and the local address it came to (the one to
+ * answer from: IP_PKTINFO's ipi_spec_dst; 0 without the option).
+ */
+static ssize_t recv_to(int fd, char *buf, size_t size,
+		       struct sockaddr_in *from, uint32_t *local)
+{
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr mh = {
+		.msg_name = from, .msg_namelen = sizeof(*from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.b, .msg_controllen = sizeof(u.b),
+	};
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+	*local = 0;
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		struct in_pktinfo pi;
+
+		if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_PKTINFO ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(pi)))
+			continue;
+		memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+		*local = pi.ipi_spec_dst.s_addr;
+	}
+	return n;
+}
+
 static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *arg)
 {
 	struct sip *sip = arg;
@@ -467,10 +502,9 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *arg)
 	(void)revents;
 	for (i = 0; i < 64; i++) {	/* a batch, then the others' turn */
 		struct sockaddr_in sin;
-		socklen_t sl = sizeof(sin);
 		struct sip_addr src;
-		ssize_t n = recvfrom(fd, sip->rx, sizeof(sip->rx), MSG_DONTWAIT,
-				     (struct sockaddr *)&sin, &sl);
+		ssize_t n = recv_to(fd, sip->rx, sizeof(sip->rx), &sin,
+				    &sip->rx_local);
 		size_t len;
 
 		if (n < 0) {
@@ -499,6 +533,7 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *arg)
 				    "unframeable datagram dropped");
 			break;
 		}
+		sip->rx_local = 0;
 	}
 	sip_int_run(sip, true);
 	return 0;
@@ -822,6 +857,10 @@ static int bind_sock(struct sip *sip, int type, int proto, uint16_t port,
 	/* TCP only: UDP would let a second daemon share the port */
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* UDP: where each datagram came to, to answer from there */
+	else if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+		sip_int_log(sip, LOG_WARNING, "udp: IP_PKTINFO: %s (answers leave from the route's address)",
+			    strerror(errno));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 	    (type == SOCK_STREAM && listen(fd, 64)) ||
 	    getsockname(fd, (struct sockaddr *)&sin, &sl)) {

@@ -8,7 +8,10 @@
  * (400/413/415), then hmmp.ko being there (503), then the policy
  * (policy.h: 403), then the kernel operations; a kernel refusal undoes
  * what was done (500). Every refusal leaves the binding table as it was.
- * Other methods: OPTIONS is answered 200, the rest 405.
+ * The 200 carries the answer body (sip/body.h): what was installed, so
+ * that a mobile behind a NAT learns the encapsulation chosen and its
+ * reflexive transport address. Other methods: OPTIONS is answered 200,
+ * the rest 405.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,8 +50,10 @@ struct req_ctx {
 	struct hmmpd *d;
 	const osip_message_t *req;
 	char ip[HMMP_ADDRSTRLEN];	/* source address */
-	char ctx[HMMP_ADDRSTRLEN + 128];	/* of the nonce: ip Call-ID */
+	/* of the nonce: "ip Call-ID", over UDP "ip:port Call-ID" */
+	char ctx[HMMP_ADDRSTRLEN + 6 + 128];
 	uint32_t src;
+	uint16_t src_port;		/* over UDP, else 0 */
 	uint32_t origin;		/* for the policy (hmmpd_uas_origin) */
 	int relayed;			/* hmmpd_uas_origin()'s answer */
 	struct hmmpd_auth_out auth;
@@ -216,11 +221,14 @@ static const struct hmmp_binding *find_binding(const struct hmmpd_bindings *t,
 static void log_binding(const char *what, const struct hmmp_binding *b,
 			unsigned int nconn)
 {
-	char o[HMMP_ADDRSTRLEN], c[HMMP_ADDRSTRLEN], p[HMMP_ADDRSTRLEN];
+	char o[HMMP_ADDRSTRLEN], c[HMMP_ADDRSTRLEN], p[HMMP_ADDRSTRLEN], port[8];
 
-	hmmpd_log(LOG_INFO, "binding: %s %s -> %s kind %s peer %s encap %s lifetime %u s (%u connections)",
+	port[0] = '\0';
+	if (HMMP_HAVE(b, HMMP_BIND_A_PORT))
+		snprintf(port, sizeof(port), ":%u", b->port);
+	hmmpd_log(LOG_INFO, "binding: %s %s -> %s%s kind %s peer %s encap %s lifetime %u s (%u connections)",
 		  what, hmmp_addr_format(b->orig, o), hmmp_addr_format(b->coa, c),
-		  hmmp_kind_name(b->kind) ? hmmp_kind_name(b->kind) : "?",
+		  port, hmmp_kind_name(b->kind) ? hmmp_kind_name(b->kind) : "?",
 		  b->peer ? hmmp_addr_format(b->peer, p) : "any",
 		  hmmp_encap_name(b->encap) ? hmmp_encap_name(b->encap) : "?",
 		  b->lifetime, nconn);
@@ -246,6 +254,8 @@ static void restore(struct hmmpd *d, const struct hmmp_binding *prior,
 			b.min_src = prior->min_src;
 			HMMP_SET(&b, HMMP_BIND_A_MIN_SRC);
 		}
+		if (HMMP_HAVE(prior, HMMP_BIND_A_PORT))
+			hmmpd_binding_set_port(&b, prior->port);
 		r = hmmpd_kern_binding_set(&d->cmd, &b);
 	} else {
 		r = hmmpd_kern_binding_del(&d->cmd, key->orig, key->peer, key->kind);
@@ -290,14 +300,54 @@ static int apply(struct req_ctx *x)
 	return -1;
 }
 
+/*
+ * The answer body: one Bind per body binding that was installed, as it
+ * was (its operations share coa, port, encapsulation, lifetime and kind).
+ * NULL when nothing was installed (releases only) or out of memory.
+ */
+static char *answer_body(const struct req_ctx *x, size_t *len)
+{
+	bool seen[HMMPD_BODY_MAX_BINDINGS] = { false };
+	struct hmmpd_body ans;
+	struct hmmpd_body_err err;
+	char *buf = NULL;
+	unsigned int i;
+	int n;
+
+	hmmpd_body_init(&ans);
+	for (i = 0; i < x->pol.n; i++) {
+		const struct hmmpd_policy_op *op = &x->pol.ops[i];
+
+		if (op->del || op->bind >= HMMPD_BODY_MAX_BINDINGS ||
+		    seen[op->bind])
+			continue;
+		seen[op->bind] = true;
+		if (hmmpd_body_add_bind(&ans, op->b.orig, op->b.coa,
+					op->b.lifetime, op->b.encap, op->b.kind))
+			break;
+		if (HMMP_HAVE(&op->b, HMMP_BIND_A_PORT))
+			ans.bind[ans.nbind - 1].port = op->b.port;
+	}
+	n = ans.nbind ? hmmpd_body_build(&ans, NULL, 0, &err) : 0;
+	if (n < 0)
+		hmmpd_log(LOG_ERR, "info: cannot build the answer body to %s: %s",
+			  x->ip, err.reason);
+	if (n > 0 && (buf = malloc((size_t)n + 1)))
+		hmmpd_body_build(&ans, buf, (size_t)n + 1, NULL);
+	hmmpd_body_free(&ans);
+	*len = buf ? (size_t)n : 0;
+	return buf;
+}
+
 static void handle_info(struct req_ctx *x)
 {
 	struct hmmpd *d = x->d;
 	const char *peers[HMMPD_AUTH_MAX_PEERS];
 	struct hmmpd_policy_in in = { 0 };
-	char hdr[64];
+	char hdr[64], *ans;
 	unsigned int i;
-	int st;
+	size_t alen;
+	int st, r;
 
 	if (authenticate(x) || parse_body(x) || gather(x))
 		return;
@@ -318,6 +368,7 @@ static void handle_info(struct req_ctx *x)
 	}
 	in.conf = d->conf;
 	in.src = x->origin;
+	in.src_port = x->src_port;
 	in.proxied = x->relayed > 0;
 	in.peers = peers;
 	in.npeers = x->auth.npeers;
@@ -343,7 +394,12 @@ static void handle_info(struct req_ctx *x)
 		snprintf(hdr, sizeof(hdr), "Expires: %u", x->pol.granted);
 	hmmpd_log(LOG_INFO, "info: 200 to %s (%u bindings, %u changes)", x->ip,
 		  x->body.nbind, x->pol.n);
-	respond(d, x->req, 200, NULL, hdr[0] ? hdr : NULL);
+	ans = answer_body(x, &alen);
+	r = sip_respond(d->sip, x->req, 200, NULL, hdr[0] ? hdr : NULL,
+			ans ? HMMPD_BODY_TYPE : NULL, ans, alen);
+	if (r)
+		hmmpd_log(LOG_ERR, "sip: cannot answer 200: %s", strerror(-r));
+	free(ans);
 }
 
 /* A Via's address: received=, else its numeric sent-by host; 0: neither. */
@@ -391,7 +447,6 @@ static bool uas_request(struct hmmpd *d, void *state,
 	struct req_ctx *x;
 
 	(void)state;
-	(void)tp;
 	if (!strcmp(req->sip_method, "OPTIONS")) {
 		respond(d, req, 200, NULL, HDR_ALLOW "\r\nAccept: " HMMPD_BODY_ACCEPT);
 		return true;
@@ -408,6 +463,7 @@ static bool uas_request(struct hmmpd *d, void *state,
 	x->d = d;
 	x->req = req;
 	x->src = src->addr;
+	x->src_port = tp == SIP_TP_UDP ? src->port : 0;
 	hmmp_addr_format(src->addr, x->ip);
 	x->relayed = hmmpd_uas_origin(d->have_edge ? &d->edge : NULL,
 				      d->conf->registrar, req, src, &x->origin);
@@ -415,11 +471,20 @@ static bool uas_request(struct hmmpd *d, void *state,
 	 * The nonce is bound to the source (the 401 goes there: answering it
 	 * proves the address reachable) and to the Call-ID, which a retry
 	 * with credentials keeps: every request has a nonce of its own, so
-	 * the nonce-count table tells a replay from a new request.
+	 * the nonce-count table tells a replay from a new request. Over UDP
+	 * the source port too: a udp binding goes to that address and port
+	 * (a NAT's mapping), so the answer must come from the mapping the
+	 * 401 went to; from another port it is challenged again.
 	 */
-	snprintf(x->ctx, sizeof(x->ctx), "%s %.60s@%.60s", x->ip,
-		 req->call_id && req->call_id->number ? req->call_id->number : "",
-		 req->call_id && req->call_id->host ? req->call_id->host : "");
+	if (x->src_port)
+		snprintf(x->ctx, sizeof(x->ctx), "%s:%u %.60s@%.60s", x->ip,
+			 x->src_port,
+			 req->call_id && req->call_id->number ? req->call_id->number : "",
+			 req->call_id && req->call_id->host ? req->call_id->host : "");
+	else
+		snprintf(x->ctx, sizeof(x->ctx), "%s %.60s@%.60s", x->ip,
+			 req->call_id && req->call_id->number ? req->call_id->number : "",
+			 req->call_id && req->call_id->host ? req->call_id->host : "");
 	hmmpd_body_init(&x->body);
 	handle_info(x);
 	ctx_free(x);

@@ -6,6 +6,9 @@
  *   mobile.c   the feature: hand-off, original addresses, refresh, life
  *   signal.c   the requests it sends: INFO and REGISTER transactions,
  *              challenges answered, retries with backoff
+ *   encap.c    which encapsulation the mobile-kind bindings and the INFOs
+ *              get per correspondent (udp behind a NAT, learnt from the
+ *              answer bodies; older correspondents), issue 13
  */
 #ifndef HMMPD_MOBILE_INT_H
 #define HMMPD_MOBILE_INT_H
@@ -26,6 +29,7 @@
 #define AUTH_MAX_TRIES		2
 #define REFRESH_MIN_S		5
 #define MAX_KEPT		16
+#define MAX_UDP_PEERS		64
 
 struct txn {
 	struct txn *next;
@@ -41,6 +45,7 @@ struct txn {
 	size_t body_len;
 	unsigned int nbind, nconn;
 	uint32_t expires;
+	uint8_t asked;			/* INFO: the body's encap */
 	unsigned int gen;
 	unsigned int attempt, auth_tries, backoff_ms;
 	uint64_t deadline_us;		/* 0: none */
@@ -61,6 +66,21 @@ struct hmmpd_mobile {
 	uint32_t granted;		/* least lifetime granted, 0: none */
 	char hidden_on[IFNAMSIZ];	/* arp_ignore/announce set there */
 	char registered[HMMPD_URI_MAX];	/* contact the registrar took */
+	/*
+	 * Correspondents that chose udp (answer bodies, or the udp mobile
+	 * bindings an earlier hmmpd left): their mobile-kind bindings are
+	 * udp from the start of a hand-off. Older correspondents, which
+	 * refused encap=auto/udp (400 "bad encap"), get the fallback.
+	 */
+	struct udp_peer {
+		uint32_t peer;		/* be32 */
+		uint16_t port;		/* its SIP port: the tunnel's far end */
+		uint32_t refl;		/* be32: our address as it saw it */
+		uint16_t refl_port;	/* 0: not known (resync) */
+	} udp[MAX_UDP_PEERS];
+	unsigned int nudp;
+	uint32_t legacy[MAX_UDP_PEERS];	/* be32 */
+	unsigned int nlegacy;
 };
 
 static inline bool is_mobile(struct hmmpd *d)
@@ -90,6 +110,44 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 		      bool refresh);
 /* REGISTER the current contact, when a registrar is configured. */
 void mobile_send_register(struct hmmpd_mobile *m);
+
+/* encap.c */
+/* Where udp is not (known to be) possible: ipip or minimal as configured, else ipip. */
+uint8_t mobile_fallback_encap(const struct hmmpd_conf *c);
+/* The SIP port INFOs to peer go to: its [peer] URI's, else 5060. */
+uint16_t mobile_peer_port(const struct hmmpd *d, uint32_t peer);
+/* A mobile-kind binding to peer: its encapsulation, and for udp *port. */
+uint8_t mobile_encap_for(const struct hmmpd_mobile *m, uint32_t peer,
+			 uint16_t *port);
+/* What an INFO to peer asks for: the configured one, the fallback for an older peer. */
+uint8_t mobile_body_encap(const struct hmmpd_mobile *m, uint32_t peer);
+const struct udp_peer *mobile_udp_peer(const struct hmmpd_mobile *m,
+				       uint32_t peer);
+void mobile_udp_remember(struct hmmpd_mobile *m, uint32_t peer, uint16_t port,
+			 uint32_t refl, uint16_t refl_port);
+void mobile_udp_forget(struct hmmpd_mobile *m, uint32_t peer);
+/* Install (or replace) the mobile-kind binding (orig, peer) at the current address. */
+int mobile_bind_peer(struct hmmpd_mobile *m, uint32_t orig, uint32_t peer,
+		     uint8_t encap, uint16_t port, bool quiet);
+/*
+ * A 2xx to an INFO to peer that asked for encap asked, with its body
+ * (ctype NULL or len 0: none): the answer body's encapsulation per
+ * original address, (re)installing the mobile-kind bindings and
+ * remembering udp; without an answer body (an older correspondent) the
+ * requested one stays (auto: the fallback).
+ */
+void mobile_info_answer(struct hmmpd_mobile *m, uint32_t peer, uint8_t asked,
+			const char *ctype, const char *body, size_t len);
+/*
+ * A 400 to an INFO whose reason says its encap was not understood (an
+ * older correspondent): remember peer as such and rewrite body (native,
+ * *len bytes, heap) with the fallback and no port. true when rewritten.
+ */
+bool mobile_info_legacy(struct hmmpd_mobile *m, uint32_t peer, uint8_t asked,
+			const char *reason, char **body, size_t *len);
+/* Rewrite a plan's body for peer (an older one): the fallback, no port. */
+void mobile_body_for_peer(const struct hmmpd_mobile *m, uint32_t peer,
+			  struct hmmpd_body *b);
 
 /* mobile.c: refresh at two thirds of the least lifetime granted. */
 void mobile_schedule_refresh(struct hmmpd_mobile *m);

@@ -105,10 +105,15 @@ static unsigned int live_from(const struct hmmpd_conns *c, uint32_t orig)
 /*
  * The original addresses of live connections stay local: /32 on lo when
  * they left their interface, unanswered on the interface of the default
- * route; those we kept that are back on an interface leave lo.
+ * route; those we kept that are back on an interface leave lo. Added to
+ * lo only at the hand-off (@add), right before the mobile bindings: while
+ * an original address is on no interface, its packets cannot leave; on lo
+ * before the bindings they would leave untunnelled through the new
+ * network, and a NAT there would carry them to the correspondent, which
+ * resets the unknown flow (seen in 33-hmmpd-nat.sh).
  */
 static void keep_originals(struct hmmpd_mobile *m, const struct hmmpd_conns *c,
-			   const struct hmmpd_netstate *st)
+			   const struct hmmpd_netstate *st, bool add)
 {
 	struct hmmpd *d = m->d;
 	struct hmmpd_attach now;
@@ -135,8 +140,8 @@ static void keep_originals(struct hmmpd_mobile *m, const struct hmmpd_conns *c,
 		if (hmmpd_net_has_addr(st, a, false))
 			continue;	/* on an interface */
 		hide++;
-		if (hmmpd_net_has_addr(st, a, true))
-			continue;	/* on lo already */
+		if (!add || hmmpd_net_has_addr(st, a, true))
+			continue;	/* not yet, or on lo already */
 		if (m->nkept == MAX_KEPT) {
 			hmmpd_log(LOG_ERR, "handoff: more than %u original addresses to keep: %s not kept",
 				  MAX_KEPT, ip_s(a, ip));
@@ -179,13 +184,14 @@ static unsigned int mobile_bindings(struct hmmpd_mobile *m,
 				    uint32_t new_addr, bool quiet)
 {
 	struct hmmpd *d = m->d;
-	char o[HMMP_ADDRSTRLEN], p[HMMP_ADDRSTRLEN], n[HMMP_ADDRSTRLEN];
+	char o[HMMP_ADDRSTRLEN], p[HMMP_ADDRSTRLEN];
 	unsigned int count = 0;
 	size_t i, k;
 
 	for (i = 0; i < c->n; i++) {
 		const struct hmmp_conn *x = &c->v[i];
-		struct hmmp_binding b;
+		uint16_t port;
+		uint8_t encap;
 		bool home;
 
 		if (!hmmpd_conn_live(x) || x->cur_local != new_addr ||
@@ -215,21 +221,11 @@ static unsigned int mobile_bindings(struct hmmpd_mobile *m,
 			}
 			continue;
 		}
-		hmmpd_binding_make(&b, x->orig_local, x->remote, HMMP_BIND_MOBILE,
-				   new_addr, d->conf->encap, d->conf->lifetime);
-		if (hmmpd_kern_binding_set(&d->cmd, &b)) {
-			hmmpd_log(LOG_ERR, "binding: cannot install %s -> %s kind mobile peer %s: %s",
-				  ip_s(b.orig, o), ip_s(new_addr, n), ip_s(b.peer, p),
-				  d->cmd.msg);
-			hmmpd_cmd_failed(d);
-			continue;
-		}
-		count++;
-		hmmpd_log(quiet ? LOG_DEBUG : LOG_INFO,
-			  "binding: %s %s -> %s kind mobile peer %s encap %s lifetime %u s",
-			  quiet ? "refreshed" : "installed", ip_s(b.orig, o),
-			  ip_s(new_addr, n), ip_s(b.peer, p),
-			  hmmp_encap_name(b.encap), b.lifetime);
+		/* udp when the correspondent chose it before (encap.c) */
+		encap = mobile_encap_for(m, x->remote, &port);
+		if (!mobile_bind_peer(m, x->orig_local, x->remote, encap, port,
+				      quiet))
+			count++;
 	}
 	return count;
 }
@@ -248,7 +244,7 @@ static void maintain_originals(struct hmmpd_mobile *m,
 		hmmpd_cmd_failed(d);
 		return;
 	}
-	keep_originals(m, &c, st);
+	keep_originals(m, &c, st, false);
 	hmmpd_conns_free(&c);
 }
 
@@ -264,6 +260,7 @@ static unsigned int plan_and_send(struct hmmpd_mobile *m,
 		.lifetime = d->conf->lifetime,
 		.gateway_lifetime = d->conf->gateway_lifetime,
 		.encap = d->conf->encap,
+		.port = d->sip ? sip_port(d->sip, SIP_TP_UDP) : 0,
 	};
 	struct hmmpd_plan p;
 	unsigned int i, ncorr = 0;
@@ -328,7 +325,7 @@ static void mobile_handoff_begun(struct hmmpd *d, void *state,
 		hmmpd_cmd_failed(d);
 		goto out;
 	}
-	keep_originals(m, &before, st);
+	keep_originals(m, &before, st, true);
 	if (hmmpd_kern_handoff(&d->cmd, old->addr, m->d->watch.cur.addr, &moved)) {
 		hmmpd_log(LOG_ERR, "handoff: hmmp.ko refused the hand-off: %s", d->cmd.msg);
 		hmmpd_cmd_failed(d);
@@ -535,6 +532,17 @@ static void mobile_net_settled(struct hmmpd *d, void *state,
 		maintain_originals(m, ev->st);
 }
 
+/* A NAT mapping changed (features/nat): the INFOs now, not at the refresh. */
+static void mobile_bindings_wanted(struct hmmpd *d, void *state, const char *why)
+{
+	struct hmmpd_mobile *m = state;
+
+	if (!m || !is_mobile(d))
+		return;
+	hmmpd_log(LOG_INFO, "refresh: now (%s)", why);
+	refresh(m);
+}
+
 static void mobile_register_wanted(struct hmmpd *d, void *state, const char *why)
 {
 	(void)d;
@@ -581,6 +589,9 @@ static void mobile_kernel_up(struct hmmpd *d, void *state)
 		if (b->kind != HMMP_BIND_MOBILE || b->coa != m->d->watch.cur.addr)
 			continue;
 		n++;
+		/* an earlier hmmpd's udp choice: the reflexive address unknown */
+		if (b->encap == HMMP_ENCAP_UDP && HMMP_HAVE(b, HMMP_BIND_A_PORT))
+			mobile_udp_remember(m, b->peer, b->port, 0, 0);
 		if (kept(m, b->orig, NULL) || m->nkept == MAX_KEPT ||
 		    hmmpd_net_has_addr(&st, b->orig, false) ||
 		    !hmmpd_net_has_addr(&st, b->orig, true))
@@ -628,4 +639,5 @@ const struct hmmpd_feature hmmpd_feature_mobile = {
 	.handoff_begun = mobile_handoff_begun,
 	.net_settled = mobile_net_settled,
 	.register_wanted = mobile_register_wanted,
+	.bindings_wanted = mobile_bindings_wanted,
 };

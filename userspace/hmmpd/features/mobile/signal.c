@@ -136,6 +136,9 @@ static int txn_send(struct txn *t)
 			if (tcp)
 				rq.transport = SIP_TP_TCP;
 		}
+		/* udp: the NAT mapping the INFO makes is the tunnel's */
+		if (!proxy && t->asked == HMMP_ENCAP_UDP)
+			rq.transport = SIP_TP_UDP;
 		rq.content_type = HMMPD_BODY_TYPE;
 		rq.body = t->body;
 		rq.body_len = t->body_len;
@@ -153,8 +156,9 @@ static int txn_send(struct txn *t)
 			  t->uri, t->contact, t->expires,
 			  t->attempt > 1 ? ", again" : "");
 	else
-		hmmpd_log(LOG_INFO, "info: sent to %s (%u bindings, %u connections, kind %s, expires %u s%s%s%s%s)",
+		hmmpd_log(LOG_INFO, "info: sent to %s (%u bindings, %u connections, kind %s, encap %s, expires %u s%s%s%s%s)",
 			  who, t->nbind, t->nconn, hmmp_kind_name(t->kind),
+			  hmmpd_encap_name(t->asked) ? hmmpd_encap_name(t->asked) : "?",
 			  t->expires, proxy ? ", through " : "",
 			  proxy ? proxy : "", t->refresh ? ", refresh" : "",
 			  t->attempt > 1 ? ", again" : "");
@@ -308,6 +312,21 @@ static const char *reason(const osip_message_t *resp, char *buf, size_t size)
 	return buf;
 }
 
+/* A 2xx to an INFO: its answer body, if any, to encap.c. */
+static void info_answer(struct txn *t, const osip_message_t *resp)
+{
+	osip_body_t *b = NULL;
+	char *ctype = NULL;
+
+	if (resp)
+		sip_header(resp, "Content-Type", 0, &ctype);
+	if (resp && osip_message_get_body(resp, 0, &b))
+		b = NULL;
+	mobile_info_answer(t->m, t->dest, t->asked, ctype, b ? b->body : NULL,
+			   b && b->body ? b->length : 0);
+	free(ctype);
+}
+
 static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 			const osip_message_t *req, void *data)
 {
@@ -349,6 +368,8 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 			e = resp_expires(resp, t->expires);
 			hmmpd_log(LOG_INFO, "info: %d from %s (%u bindings, %u connections, granted %u s)",
 				  status, who, t->nbind, t->nconn, e);
+			if (t->kind == HMMP_BIND_CORRESPONDENT)
+				info_answer(t, resp);
 			if (t->kind == HMMP_BIND_CORRESPONDENT && e &&
 			    (!m->granted || e < m->granted)) {
 				m->granted = e;
@@ -356,6 +377,16 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 			}
 		}
 		txn_done(t, true);
+		return;
+	}
+	if (status == 400 && resp && !t->reg &&
+	    mobile_info_legacy(m, t->dest, t->asked, reason(resp, why, sizeof(why)),
+			       &t->body, &t->body_len)) {
+		t->asked = mobile_fallback_encap(m->d->conf);
+		hmmpd_log(LOG_INFO, "info: 400 from %s (%s): an older correspondent: asking again with encap %s",
+			  who, why, hmmp_encap_name(t->asked));
+		if (txn_send(t))
+			txn_done(t, false);
 		return;
 	}
 	if (status == SIP_STATUS_TIMEOUT && !resp)
@@ -387,6 +418,7 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 {
 	struct hmmpd *d = m->d;
 	struct hmmpd_body_err err;
+	struct hmmpd_body body = in->body;	/* shares its connections */
 	struct txn *t, *o, *next;
 	char ip[HMMP_ADDRSTRLEN];
 	int len;
@@ -398,7 +430,9 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 		    o->kind == in->kind)
 			mobile_txn_cancel(o);
 	}
-	len = hmmpd_body_build(&in->body, NULL, 0, &err);
+	/* an older correspondent: asked for the fallback only (encap.c) */
+	mobile_body_for_peer(m, in->dest, &body);
+	len = hmmpd_body_build(&body, NULL, 0, &err);
 	if (len < 0) {
 		hmmpd_log(LOG_ERR, "info: cannot build the body for %s: %s",
 			  ip_s(in->dest, ip), err.reason);
@@ -412,8 +446,9 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 		hmmpd_log(LOG_ERR, "info: out of memory");
 		return;
 	}
-	hmmpd_body_build(&in->body, t->body, (size_t)len + 1, NULL);
+	hmmpd_body_build(&body, t->body, (size_t)len + 1, NULL);
 	t->body_len = (size_t)len;
+	t->asked = body.nbind ? body.bind[0].encap : 0;
 	t->m = m;
 	t->refresh = refresh;
 	t->kind = in->kind;

@@ -309,6 +309,16 @@ static void on_stun(struct sip *sip, const struct sip_flow *flow,
 	rearm(ob);
 }
 
+/* The core's STUN event: all of it is Outbound's (answered or dropped). */
+static bool ob_stun(struct hmmpd *d, void *st, const struct sip_flow *flow,
+		    const uint8_t *buf, size_t len)
+{
+	if (!st)
+		return false;
+	on_stun(d->sip, flow, buf, len, st);
+	return true;
+}
+
 static void on_conn(struct sip *sip, const struct sip_flow *flow, bool up,
 		    void *data)
 {
@@ -439,7 +449,6 @@ static int ob_start(struct hmmpd *d, void **state)
 	if (ob->ua_on)
 		hmmpd_log(LOG_INFO, "outbound: registering through %s as %s, reg-id %u",
 			  c->edge, ob->instance, c->reg_id);
-	sip_set_stun_handler(d->sip, on_stun, ob);
 	sip_set_conn_handler(d->sip, on_conn, ob);
 	hmmpd_core_set_edge(d, ob->ua_on ? &ob->edge_addr : NULL);
 	return 0;
@@ -455,10 +464,8 @@ static void ob_stop(struct hmmpd *d, void *st)
 
 	if (!ob)
 		return;
-	if (d->sip) {
-		sip_set_stun_handler(d->sip, NULL, NULL);
+	if (d->sip)
 		sip_set_conn_handler(d->sip, NULL, NULL);
-	}
 	hmmpd_core_set_edge(d, NULL);
 	hmmpd_edge_free(ob->px);
 	sd_event_source_disable_unref(ob->timer);
@@ -543,4 +550,5 @@ const struct hmmpd_feature hmmpd_feature_outbound = {
 	.stop = ob_stop,
 	.register_decorate = ob_register_decorate,
 	.registered = ob_registered,
+	.stun = ob_stun,
 };
