@@ -145,15 +145,16 @@ log_ms() {
 
 # --- DHCP ---------------------------------------------------------------
 
-# dhcp_server NAME NS IFACE ADDR ROUTER: dnsmasq in NS leasing ADDR/24 (one
-# address: the scenario knows which the mobile gets) with ROUTER as the
-# default gateway; no DNS, no ping check before an offer.
+# dhcp_server NAME NS IFACE ADDR ROUTER [MASK]: dnsmasq in NS leasing
+# ADDR/MASK (255.255.255.0 by default; one address: the scenario knows
+# which the mobile gets) with ROUTER as the default gateway; no DNS, no
+# ping check before an offer.
 declare -gA DHCPD=()
 dhcp_server() {
-	local name=$1 ns=$2 ifc=$3 addr=$4 gw=$5
+	local name=$1 ns=$2 ifc=$3 addr=$4 gw=$5 mask=${6:-255.255.255.0}
 	spawn_to "$W/dnsmasq-$name.log" "$ns" dnsmasq -k -C /dev/null --port=0 \
 		--user=root --pid-file="$W/dnsmasq-$name.pid" --interface="$ifc" --bind-interfaces \
-		--dhcp-range="$addr,$addr,255.255.255.0,120" --dhcp-option=option:router,"$gw" \
+		--dhcp-range="$addr,$addr,$mask,120" --dhcp-option=option:router,"$gw" \
 		--dhcp-leasefile="$W/dnsmasq-$name.leases" --dhcp-authoritative --no-ping \
 		--log-dhcp --log-facility=-
 	DHCPD[$name]=$SPAWNED
@@ -175,11 +176,15 @@ dhcp_client() {
 	sed 's/^/# /' "$W/udhcpc-$1.log"
 }
 
-# dhcp_setup: dnsmasq on r1 (access A) and r2 (access B); the mobile's m1
-# gives up the static address of setup_topology and leases $ORIG instead.
+# dhcp_setup: dnsmasq on r1 (access A) and r2 (access B, a /$COA_PLEN:
+# 24 unless the topology narrows it); the mobile's m1 gives up the static
+# address of setup_topology and leases $ORIG instead.
 dhcp_setup() {
+	local m32=$(((0xffffffff << (32 - ${COA_PLEN:-24})) & 0xffffffff))
+
 	dhcp_server A "$r1" a1 $ORIG 192.0.2.1
-	dhcp_server B "$r2" a2 $COA 203.0.113.1
+	dhcp_server B "$r2" a2 $COA 203.0.113.1 \
+		"$((m32 >> 24)).$((m32 >> 16 & 255)).$((m32 >> 8 & 255)).$((m32 & 255))"
 	must ip -n "$m" addr flush dev m1
 	check "m: DHCP lease of $ORIG on access A" dhcp_client m1
 	capture ip -n "$m" route show default

@@ -77,9 +77,9 @@ move_mobile() {
 	must ip -n "$m" link set m1 down
 }
 
-bind_mobile() { # ENCAP
-	check "m: mobile binding ($1)" in_ns "$m" hmmpctl binding add $ORIG coa $COA \
-		peer $CN kind mobile encap "$1"
+bind_mobile() { # ENCAP [port PORT]
+	check "m: mobile binding ($*)" in_ns "$m" hmmpctl binding add $ORIG coa $COA \
+		peer $CN kind mobile encap "$@"
 }
 
 bind_router() { # ENCAP LIFETIME
@@ -87,9 +87,9 @@ bind_router() { # ENCAP LIFETIME
 		kind router encap "$1" lifetime "$2"
 }
 
-bind_correspondent() { # ENCAP
+bind_correspondent() { # ENCAP [port PORT]
 	check "cn: correspondent binding" in_ns "$cn" hmmpctl binding add $ORIG coa $COA \
-		peer $CN kind correspondent encap "$1"
+		peer $CN kind correspondent encap "$@"
 }
 
 # teardown_topology: delete the namespaces of setup_topology.

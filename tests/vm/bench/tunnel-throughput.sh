@@ -22,11 +22,19 @@
 #   plain      m 203.0.113.10 <-> cn, routed, no tunnel (hmmp loaded)
 #   hmmp-ipip  m 192.0.2.10 <-> cn through hmmp's IP-in-IP bindings
 #   hmmp-min   the same with minimal encapsulation (RFC 2004)
+#   hmmp-udp   the same with UDP encapsulation (issue 13), hmmp-tunsock
+#              holding each end's tunnel socket on port 5555
 #   linux-ipip m 192.0.2.10 <-> cn through ipip devices (tun0, local
 #              203.0.113.10 remote 198.51.100.10), hmmp roles "router" on
 #              m and cn so that it leaves protocol 4 alone
+#   linux-fou  the same ipip devices with FOU encapsulation (ip fou add
+#              port 5556 ipproto 4; encap fou encap-dport 5556): Linux's
+#              own IP-in-UDP, the frame hmmp-udp sends
 #
-# timeout: 300
+# The table ends with the ratios hmmp/Linux of the same run: hmmp-ipip
+# against linux-ipip, hmmp-udp against linux-fou.
+#
+# timeout: 420
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
@@ -37,13 +45,14 @@ SECS=${HMMP_BENCH_SECS:-5}
 declare -A MBPS=() RETR=()
 
 
-# bind ENCAP: the bindings of m and cn, with ENCAP. (Deleted and added:
-# 'hmmpctl binding replace' is refused by the genetlink core, see 22-*.sh.)
+# bind ENCAP [PORT]: the bindings of m and cn, with ENCAP (udp: to the
+# far end's PORT). (Deleted and added: 'hmmpctl binding replace' is
+# refused by the genetlink core, see 22-*.sh.)
 bind() {
 	run ip netns exec "$m" hmmpctl binding del $ORIG peer $CN kind mobile
 	run ip netns exec "$cn" hmmpctl binding del $ORIG peer $CN kind correspondent
-	bind_mobile "$1"
-	bind_correspondent "$1"
+	bind_mobile "$1" ${2:+port "$2"}
+	bind_correspondent "$1" ${2:+port "$2"}
 }
 
 # iperf NAME SRC [-R]: iperf3 from m (bound to SRC) to cn for $SECS s;
@@ -104,6 +113,20 @@ case_hmmp_minimal() {
 	check "hmmp-min: through hmmp's tunnel" test "$(encap_of "$m")" -gt "$e0"
 }
 
+case_hmmp_udp() {
+	local e0 h
+	for h in m cn; do
+		spawn_to "$W/tunsock-$h" "${!h}" hmmp-tunsock -p 5555
+		check "$h: hmmp-tunsock holds the tunnel socket" \
+			wait_until 10 hmmp_config_has "${!h}" udp_port 5555
+	done
+	bind udp 5555
+	e0=$(encap_of "$m")
+	both hmmp-udp $ORIG
+	check "hmmp-udp: through hmmp's tunnel" test "$(encap_of "$m")" -gt "$e0"
+	check "hmmp-udp: cn took the frames out of UDP" test "$(hmmp_stat "$cn" decap_pkts)" -gt 0
+}
+
 case_linux_ipip() {
 	local e0 t0 t1
 	run ip netns exec "$m" hmmpctl binding flush
@@ -129,15 +152,48 @@ case_linux_ipip() {
 	check "linux-ipip: through tun0 ($t0 -> $t1 packets)" test "$t1" -gt "$t0"
 }
 
+case_linux_fou() {
+	local t0 t1 ns
+	must modprobe fou
+	for ns in "$m" "$cn"; do
+		must ip -n "$ns" fou add port 5556 ipproto 4
+		must ip -n "$ns" link set tun0 down
+	done
+	must ip -n "$m" link add tun1 type ipip local $COA remote $CN \
+		encap fou encap-sport auto encap-dport 5556
+	must ip -n "$cn" link add tun1 type ipip local $CN remote $COA \
+		encap fou encap-sport auto encap-dport 5556
+	for ns in "$m" "$cn"; do must ip -n "$ns" link set tun1 up; done
+	must ip -n "$m" route replace $CN/32 dev tun1 table 100
+	must ip -n "$cn" route replace $ORIG/32 dev tun1
+	check "linux-fou: ping through tun1" in_ns "$m" ping -c 1 -W 3 -I $ORIG $CN
+	t0=$(ip -n "$m" -s -j link show tun1 | json_eval 'j[0]["stats64"]["tx"]["packets"]')
+	both linux-fou $ORIG
+	t1=$(ip -n "$m" -s -j link show tun1 | json_eval 'j[0]["stats64"]["tx"]["packets"]')
+	check "linux-fou: through tun1 ($t0 -> $t1 packets)" test "$t1" -gt "$t0"
+}
+
+# ratio A B DIR: A's rate over B's, two decimals ("?" without both).
+ratio() {
+	local a=${MBPS[$1/$3]:-?} b=${MBPS[$2/$3]:-?}
+	case "$a$b" in *\?*) echo "?"; return ;; esac
+	[ "$b" -gt 0 ] 2>/dev/null || { echo "?"; return; }
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }'
+}
+
 case_table() {
 	local n
 	echo "# | $KVER, TCG, -smp 2, iperf3 -t $SECS -O 1, TCP: Mbit/s (retransmits)"
 	printf '# | %-11s | %-14s | %-14s |\n' path "m -> cn" "cn -> m"
 	printf '# | %-11s | %-14s | %-14s |\n' ----------- -------------- --------------
-	for n in plain hmmp-ipip hmmp-min linux-ipip; do
+	for n in plain hmmp-ipip hmmp-min hmmp-udp linux-ipip linux-fou; do
 		printf '# | %-11s | %-14s | %-14s |\n' "$n" \
 			"${MBPS[$n/fwd]:-?} (${RETR[$n/fwd]:-?})" "${MBPS[$n/rev]:-?} (${RETR[$n/rev]:-?})"
 	done
+	printf '# | %-11s | %-14s | %-14s |\n' "ipip ratio" \
+		"$(ratio hmmp-ipip linux-ipip fwd)" "$(ratio hmmp-ipip linux-ipip rev)"
+	printf '# | %-11s | %-14s | %-14s |\n' "udp/fou" \
+		"$(ratio hmmp-udp linux-fou fwd)" "$(ratio hmmp-udp linux-fou rev)"
 	check "table printed" true
 }
 
@@ -145,5 +201,7 @@ tcase case_setup "topology, move, module, iperf3 server"
 tcase case_plain "plain routed TCP from the care-of address"
 tcase case_hmmp_ipip "through hmmp, IP-in-IP"
 tcase case_hmmp_minimal "through hmmp, minimal encapsulation"
+tcase case_hmmp_udp "through hmmp, UDP encapsulation"
 tcase case_linux_ipip "through Linux's ipip device"
+tcase case_linux_fou "through Linux's ipip device with FOU"
 tcase case_table "results"

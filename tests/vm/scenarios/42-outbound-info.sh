@@ -212,7 +212,7 @@ case_handoff() {
 	must ip -n "$m" route replace default via 100.64.2.1 dev m2
 	check "m: hand-off done" wait_until 30 log_has m "handoff: (complete|finished) in"
 	check "m: INFO for c's $NCONN connections sent through c's registrar" \
-		wait_until 10 log_has m "info: sent to $NATOUT \\(1 bindings, $NCONN connections, kind correspondent, expires [0-9]+ s, through sip:$CORE:5060;transport=tcp"
+		wait_until 10 log_has m "info: sent to $NATOUT \\(1 bindings, $NCONN connections, kind correspondent, encap [a-z]+, expires [0-9]+ s, through sip:$CORE:5060;transport=tcp"
 	check "c: binding installed for the $NCONN connections" \
 		wait_until 40 log_has c "binding: installed $ORIG -> $COA kind correspondent peer $C encap ipip lifetime 60 s \\($NCONN connections\\)"
 	check "m: 200 from c" wait_until 10 log_has m "info: 200 from $NATOUT"

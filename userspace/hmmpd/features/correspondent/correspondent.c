@@ -140,8 +140,14 @@ out:
 static int parse_body(struct req_ctx *x)
 {
 	struct hmmpd *d = x->d;
+	/* A body that names no encapsulation (the seed's forms) comes from
+	 * a sender that knows only the seed's: never udp for it, which it
+	 * could not take out of UDP; auto and udp in the config mean ipip.
+	 */
 	struct hmmpd_body_defaults def = {
-		.lifetime = d->conf->lifetime, .encap = d->conf->encap,
+		.lifetime = d->conf->lifetime,
+		.encap = d->conf->encap == HMMP_ENCAP_MINIMAL ? HMMP_ENCAP_MINIMAL
+							      : HMMP_ENCAP_IPIP,
 	};
 	struct hmmpd_body_err err;
 	osip_body_t *b = NULL;

@@ -106,7 +106,7 @@ static unsigned int live_from(const struct hmmpd_conns *c, uint32_t orig)
  * The original addresses of live connections stay local: /32 on lo when
  * they left their interface, unanswered on the interface of the default
  * route; those we kept that are back on an interface leave lo. Added to
- * lo only at the hand-off (@add), right before the mobile bindings: while
+ * lo only at the hand-off (@add), right after the mobile bindings: while
  * an original address is on no interface, its packets cannot leave; on lo
  * before the bindings they would leave untunnelled through the new
  * network, and a NAT there would carry them to the correspondent, which
@@ -325,7 +325,6 @@ static void mobile_handoff_begun(struct hmmpd *d, void *state,
 		hmmpd_cmd_failed(d);
 		goto out;
 	}
-	keep_originals(m, &before, st, true);
 	if (hmmpd_kern_handoff(&d->cmd, old->addr, m->d->watch.cur.addr, &moved)) {
 		hmmpd_log(LOG_ERR, "handoff: hmmp.ko refused the hand-off: %s", d->cmd.msg);
 		hmmpd_cmd_failed(d);
@@ -339,6 +338,8 @@ static void mobile_handoff_begun(struct hmmpd *d, void *state,
 		goto out;
 	}
 	nb = mobile_bindings(m, &after, m->d->watch.cur.addr, false);
+	/* only now: on lo before its bindings, a segment would leave bare */
+	keep_originals(m, &before, st, true);
 	/* the old gateway only helps connections that used the old address */
 	gw = live_from(&after, old->addr) ? old->gw : 0;
 	ncorr = plan_and_send(m, &after, old->addr, m->d->watch.cur.addr, gw, false);
