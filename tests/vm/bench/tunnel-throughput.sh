@@ -157,7 +157,7 @@ case_linux_fou() {
 	must modprobe fou
 	for ns in "$m" "$cn"; do
 		must ip -n "$ns" fou add port 5556 ipproto 4
-		must ip -n "$ns" link set tun0 down
+		must ip -n "$ns" link del tun0	# same endpoints: one at a time
 	done
 	must ip -n "$m" link add tun1 type ipip local $COA remote $CN \
 		encap fou encap-sport auto encap-dport 5556
