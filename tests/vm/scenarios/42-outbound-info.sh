@@ -22,16 +22,16 @@
 #   +------------+      +--------------------+      +---------------------+      +---------------+
 #   | c          |      | nat                |      | e (edge, router)    |      | k             |
 #   | hmmpd UA + |------| .1  masquerade  .1 |------| .2 hmmpd edge   .1  |------| .2 kamailio   |
-#   | corresp.   | c0 n0| 192.0.2.0/24 -> n1 | n1 eA| 203.0.113.0/24   eC | eC kC| 198.51.100/24 |
+#   | corresp.   | c0 n0| 192.0.2.0/24 -> n1 | n1 eA| 203.0.113.0/24   eC | eC kC| 198.51.100/26 |
 #   | 192.0.2.10 |      +--------------------+      | eM1 .1       eM2 .1 |      +---------------+
 #   +------------+                                  +---------------------+
-#                           100.64.1.0/24 (access 1) |          | 100.64.2.0/24 (access 2)
-#                                                  m1 .10      m2 .10
+#                           198.51.100.64/26 (access 1) |          | 198.51.100.128/26 (access 2)
+#                                                  m1 .74      m2 .138
 #                                                 +-----------------+
 #                                                 | m (mobile) hmmpd|
 #                                                 +-----------------+
 #   edge: 203.0.113.2:5060 udp/tcp, next hop kamailio over TCP, flow_mtu 1300
-#   m: 100.64.1.10 (original) -> 100.64.2.10 (care-of); c's NAT address 203.0.113.1
+#   m: 198.51.100.74 (original) -> 198.51.100.138 (care-of); c's NAT address 203.0.113.1
 #   tcpdump on eA (c's side of the edge)
 #
 # timeout: 200
@@ -46,8 +46,8 @@ NATOUT=203.0.113.1
 EDGE=203.0.113.2
 EDGEC=198.51.100.1
 CORE=198.51.100.2
-ORIG=100.64.1.10
-COA=100.64.2.10
+ORIG=198.51.100.74
+COA=198.51.100.138
 NCONN=200
 MTU=1300
 W=/tmp/outbound-info.$$
@@ -73,15 +73,15 @@ case_setup() {
 	addr_add "$nat" n0 $NATIN/24
 	addr_add "$nat" n1 $NATOUT/24
 	addr_add "$e" eA $EDGE/24
-	addr_add "$e" eC $EDGEC/24
-	addr_add "$e" eM1 100.64.1.1/24
-	addr_add "$e" eM2 100.64.2.1/24
-	addr_add "$k" kC $CORE/24
-	addr_add "$m" m1 $ORIG/24
+	addr_add "$e" eC $EDGEC/26
+	addr_add "$e" eM1 198.51.100.65/26
+	addr_add "$e" eM2 198.51.100.129/26
+	addr_add "$k" kC $CORE/26
+	addr_add "$m" m1 $ORIG/26
 	must ip -n "$c" route add default via $NATIN
 	must ip -n "$nat" route add default via $EDGE
 	must ip -n "$k" route add default via $EDGEC
-	must ip -n "$m" route add default via 100.64.1.1
+	must ip -n "$m" route add default via 198.51.100.65
 	must ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
 	must ip netns exec "$e" sysctl -qw net.ipv4.ip_forward=1
 	must ip netns exec "$nat" nft -f - <<-EON
@@ -208,8 +208,8 @@ case_handoff() {
 	echo "$(date +%H:%M:%S.%3N) move: m1 down, $COA on m2" >>"$W/move.log"
 	must ip -n "$m" link set m1 down
 	must ip -n "$m" addr flush dev m1
-	addr_add "$m" m2 $COA/24
-	must ip -n "$m" route replace default via 100.64.2.1 dev m2
+	addr_add "$m" m2 $COA/26
+	must ip -n "$m" route replace default via 198.51.100.129 dev m2
 	check "m: hand-off done" wait_until 30 log_has m "handoff: (complete|finished) in"
 	check "m: INFO for c's $NCONN connections sent through c's registrar" \
 		wait_until 10 log_has m "info: sent to $NATOUT \\(1 bindings, $NCONN connections, kind correspondent, encap [a-z]+, expires [0-9]+ s, through sip:$CORE:5060;transport=tcp"
@@ -282,8 +282,8 @@ case_forged() {
 	local before
 	before=$(bindings "$c")
 	printf 'Version: 1\r\nBind: %s to %s; lifetime=60; encap=ipip; kind=correspondent\r\nConn: %s:7000 %s:40000\r\n' \
-		$ORIG 100.64.2.99 $ORIG $NATOUT >"$W/forged.body"
-	capture ip netns exec "$nat" python3 "$OBPY" info $CORE 5060 sip:c@hmmp.test 100.64.2.99 \
+		$ORIG 198.51.100.153 $ORIG $NATOUT >"$W/forged.body"
+	capture ip netns exec "$nat" python3 "$OBPY" info $CORE 5060 sip:c@hmmp.test 198.51.100.153 \
 		"$W/forged.body" m "the c secret"
 	check_eq "a forged Via origin: 401, then 403" "status 401 Unauthorized
 status 403 Binding 1: care-of address is not the request's origin (Via)" "$OUT"
