@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A network namespace of the test's own for unit tests that send real
- * datagrams between hmmpd's parts (test_uas.c, test_mobile.c): unshare
+ * datagrams between hmmpd's parts (test_uas.c, test_mobile.c, test_nat.c): unshare
  * (with a user namespace too when not privileged), lo up, and the test's
  * addresses on lo, so that requests really come from the addresses they
  * claim. netns_err says why it could not be made; the tests then fail
@@ -84,6 +84,23 @@ static int enter_netns(const char *const *addrs, size_t n)
 		}
 	}
 	nl_socket_free(sk);
+	return 0;
+}
+
+/* The two addresses these tests put on lo: the mobile's current one and
+ * the correspondent's.
+ */
+#define NETNS_COA	"203.0.113.10"
+#define NETNS_CN	"198.51.100.10"
+
+/* cmocka group setup: the namespace, NETNS_COA and NETNS_CN on lo. */
+static int netns_group_setup(void **state)
+{
+	static const char *const addrs[] = { NETNS_COA, NETNS_CN };
+
+	(void)state;
+	if (enter_netns(addrs, 2) && !netns_err)
+		netns_err = "cannot set up the network namespace";
 	return 0;
 }
 

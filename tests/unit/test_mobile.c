@@ -39,8 +39,8 @@
 #include "util.h"
 
 #define ORIG	"192.0.2.10"
-#define COA	"203.0.113.10"	/* the mobile's address now */
-#define CN	"198.51.100.10"	/* the correspondent */
+#define COA	NETNS_COA	/* the mobile's address now */
+#define CN	NETNS_CN	/* the correspondent */
 #define NATIP	"198.18.0.77"	/* the NAT's public address, as it saw us */
 
 /* ---- the scripted correspondent ---- */
@@ -461,16 +461,6 @@ static void test_bindings_wanted(void **state)
 	f->d.rt = NULL;
 }
 
-static int group_setup(void **state)
-{
-	static const char *const addrs[] = { COA, CN };
-
-	(void)state;
-	if (enter_netns(addrs, 2) && !netns_err)
-		netns_err = "cannot set up the network namespace";
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,5 +475,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bindings_wanted, setup_auto, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, netns_group_setup, NULL);
 }

@@ -41,8 +41,8 @@
 #include "util.h"
 
 #define ORIG	"192.0.2.10"
-#define COA	"203.0.113.10"
-#define CN	"198.51.100.10"
+#define COA	NETNS_COA
+#define CN	NETNS_CN
 #define NATIP	"198.18.0.77"
 
 /* ---- the probe: what bindings_wanted says ---- */
@@ -533,16 +533,6 @@ static void test_conf(void **state)
 	free(c);
 }
 
-static int group_setup(void **state)
-{
-	static const char *const addrs[] = { COA, CN };
-
-	(void)state;
-	if (enter_netns(addrs, 2) && !netns_err)
-		netns_err = "cannot set up the network namespace";
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,5 +547,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conf, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, netns_group_setup, NULL);
 }

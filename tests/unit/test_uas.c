@@ -59,8 +59,8 @@ static void uas_request(struct sip *sip, const osip_message_t *req,
 
 #define ORIG	"192.0.2.10"
 #define ORIG2	"192.0.2.11"
-#define COA	"203.0.113.10"
-#define CN	"198.51.100.10"
+#define COA	NETNS_COA
+#define CN	NETNS_CN
 
 /* ---- the fake module (fake_module.h) ---- */
 
@@ -747,16 +747,6 @@ static void test_relayed(void **state)
 	assert_int_equal(fm.nbinds, 0);
 }
 
-static int group_setup(void **state)
-{
-	static const char *const addrs[] = { COA, CN };
-
-	(void)state;
-	if (enter_netns(addrs, 2) && !netns_err)
-		netns_err = "cannot set up the network namespace";
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -775,5 +765,5 @@ int main(void)
 		cmocka_unit_test(test_origin),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, netns_group_setup, NULL);
 }
