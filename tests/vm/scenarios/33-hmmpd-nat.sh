@@ -65,27 +65,12 @@ cn_binding_port_is_not() { # PORT
 	[ -n "$got" ] && [ "$(echo "$got" | cut -d' ' -f2)" != "$1" ]
 }
 
-# A STUN Binding request (RFC 8489) from NS's UDP port SPORT to DST:5060,
-# as a keep-alive is; prints the mapped port of the answer (none: empty).
-stun_from() { # NS SPORT DST
-	ip netns exec "$1" python3 - "$2" "$3" <<'PY'
-import os, socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-s.settimeout(3)
-tid = os.urandom(12)
-s.sendto(struct.pack("!HHI", 1, 0, 0x2112A442) + tid, (sys.argv[2], 5060))
-try:
-    b = s.recv(1500)
-except socket.timeout:
-    sys.exit(0)
-off = 20
-while off + 4 <= len(b):
-    t, n = struct.unpack("!HH", b[off:off + 4])
-    if t == 0x0020 and n >= 8:
-        print(struct.unpack("!H", b[off + 6:off + 8])[0] ^ 0x2112)
-    off += 4 + ((n + 3) & ~3)
-PY
+cn_binding_is_udp() {
+	[ "$(cn_binding | cut -d' ' -f3)" = udp ]
+}
+
+udp_unknown_at_least() { # N
+	[ "$(hmmp_stat "$cn" udp_unknown)" -ge "$1" ]
 }
 
 # Behind the NAT with cn's udp binding at the NAT's port PORT: what no
@@ -105,10 +90,11 @@ refusals() { # PORT
 	run ip netns exec "$r1" python3 "$REPO/tests/vm/tunpkt.py" udp "$CN" 5060 --sport 5061 \
 		--inner-src "$ORIG" --inner-dst "$CN" --port $lp --tag from-other-host
 	check "cn: both forged frames dropped and counted in udp_unknown" \
-		wait_until 5 sh -c "[ \$(ip netns exec $cn hmmpctl -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"udp_unknown\"])') -ge $((unk0 + 2)) ]"
+		wait_until 5 udp_unknown_at_least $((unk0 + 2))
 	check "cn: neither inner datagram was delivered" test ! -s "$W/forged.got"
 	# a keep-alive from another mapping is answered, and moves nothing
-	got=$(stun_from "$m" 5998 "$CN")
+	got=$(ip netns exec "$m" python3 "$REPO/tests/vm/outbound.py" stun "$CN" 5060 1 --udp |
+		sed -n 's/.* mapped [0-9.]*:\([0-9]*\).*/\1/p')
 	echo "# a STUN Binding from another port of the mobile's host: cn saw it at port ${got:-none}"
 	check "cn: a Binding request from another mapping is answered (port $got, not $1)" \
 		test -n "$got" -a "$got" != "$1"
@@ -156,7 +142,7 @@ nat_handoff() {
 	check "m: hand-off complete (every INFO answered 200)" \
 		wait_until 30 log_has m "handoff: complete in"
 	check "cn: binding to the NAT's address and port, encap udp" \
-		wait_until 20 sh -c "ip netns exec $cn hmmpctl -j binding show | grep -q '\"encap\": *\"udp\"'"
+		wait_until 20 cn_binding_is_udp
 	got=$(cn_binding)
 	echo "# cn's binding of $ORIG: $got"
 	check_match "cn: care-of is the NAT's address $NAT_PUB, a mapped port, udp" "^$NAT_PUB [0-9]+ udp$" "$got"
