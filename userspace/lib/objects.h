@@ -29,6 +29,7 @@ struct hmmp_conn {
 	uint32_t orig_local, prev_local, cur_local, remote;	/* be32 */
 	uint16_t lport, rport;		/* host order */
 	uint32_t cl_id, handoffs;
+	uint32_t isn_local, isn_remote;	/* when HMMP_HAVE(c, ..._ISN_*) */
 	uint8_t state, opener;
 	uint64_t age_ms, idle_ms, pkts_out, pkts_in, bytes_out, bytes_in;
 };
@@ -40,6 +41,21 @@ struct hmmp_binding {
 	uint16_t port;			/* host order: udp only, far end */
 	uint32_t lifetime;
 	uint64_t expires_ms, age_ms, refresh_ms;
+	uint64_t pkts_encap, bytes_encap, pkts_decap, bytes_decap;
+};
+
+/* A connection translation (HMMP_A_XLATE; uapi/linux/hmmp.h). */
+struct hmmp_xlate {
+	uint32_t have;			/* 1 << HMMP_XLATE_A_* */
+	uint32_t laddr, raddr;		/* be32: the key, this host's view */
+	uint16_t lport, rport;		/* host order */
+	uint32_t peer_laddr, peer_raddr; /* be32: the peer's view */
+	uint16_t peer_lport, peer_rport; /* host order */
+	uint32_t coa;			/* be32 */
+	uint16_t port;			/* host order: udp only */
+	uint8_t encap;
+	uint32_t lifetime;
+	uint64_t expires_ms, age_ms;
 	uint64_t pkts_encap, bytes_encap, pkts_decap, bytes_decap;
 };
 
@@ -59,6 +75,13 @@ void hmmp_binding_print(struct hmmp_pr *p, unsigned int flags,
 			const struct hmmp_binding *b);
 /* Puts the attributes b has (request side) in an HMMP_A_BINDING nest. */
 int hmmp_binding_put(struct nl_msg *msg, const struct hmmp_binding *b);
+
+/* Needs the key (LADDR, LPORT, RADDR, RPORT). */
+int hmmp_xlate_parse(struct nlattr *nest, struct hmmp_xlate *x);
+void hmmp_xlate_print(struct hmmp_pr *p, unsigned int flags,
+		      const struct hmmp_xlate *x);
+/* Puts the attributes x has (request side) in an HMMP_A_XLATE nest. */
+int hmmp_xlate_put(struct nl_msg *msg, const struct hmmp_xlate *x);
 
 /* Members of an HMMP_A_STATS / HMMP_A_CONFIG nest, in UAPI order. */
 int hmmp_stats_print(struct hmmp_pr *p, struct nlattr *nest);

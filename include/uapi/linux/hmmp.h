@@ -42,6 +42,12 @@
  *                          HMMP_A_SOCK_FD: detaches it. Closing the socket
  *                          detaches it too. Reply: the resulting
  *                          HMMP_A_CONFIG (HMMP_CFG_A_UDP_PORT).
+ *   HMMP_CMD_XLATE_NEW     doit, CAP_NET_ADMIN. HMMP_A_XLATE. Creates a
+ *                          connection translation; with NLM_F_REPLACE
+ *                          replaces or refreshes the one with the same key.
+ *   HMMP_CMD_XLATE_DEL     doit, CAP_NET_ADMIN. HMMP_A_XLATE with the key.
+ *   HMMP_CMD_XLATE_GET     dump, resumable; one HMMP_A_XLATE per message.
+ *   HMMP_CMD_XLATE_FLUSH   doit, CAP_NET_ADMIN. Reply: HMMP_A_COUNT.
  *
  * Events, multicast on group HMMP_MCGRP_EVENTS ("events"), which needs
  * CAP_NET_ADMIN in the network namespace to join: HMMP_CMD_EVENT_* below,
@@ -54,6 +60,19 @@
  * correspondent: the mobile's care-of port as seen, e.g. a NAT's mapping;
  * on a mobile: the correspondent's tunnel port); other encapsulations have
  * none.
+ *
+ * A connection translation (HMMP_A_XLATE) is a binding for one TCP
+ * connection whose two ends do not see the same 4-tuple: a NAT rewrote it
+ * (the mobile's original address was behind a NAT, or this host is behind
+ * a port forward). It names the connection twice: as this host's socket
+ * has it (LADDR:LPORT this host, RADDR:RPORT the peer: the key) and as the
+ * peer's socket has it (PEER_LADDR:PEER_LPORT the peer, PEER_RADDR:
+ * PEER_RPORT this host). Segments of the key's connection that this host
+ * sends are rewritten to the peer's view and sent through the tunnel to
+ * COA (PORT with HMMP_ENCAP_UDP); a tunnelled segment from COA (PORT) in
+ * the peer's view is rewritten to this host's view and delivered. The two
+ * ends' initial sequence numbers, which NATs leave alone, tell hmmpd which
+ * of its connections the peer means (docs/binding-body.md).
  */
 #ifndef _UAPI_LINUX_HMMP_H
 #define _UAPI_LINUX_HMMP_H
@@ -81,6 +100,10 @@ enum hmmp_cmd {
 	HMMP_CMD_EVENT_BINDING_NEW,
 	HMMP_CMD_EVENT_BINDING_DEL,
 	HMMP_CMD_TUNNEL_SOCK,
+	HMMP_CMD_XLATE_NEW,
+	HMMP_CMD_XLATE_DEL,
+	HMMP_CMD_XLATE_GET,
+	HMMP_CMD_XLATE_FLUSH,
 	__HMMP_CMD_MAX,
 };
 
@@ -103,6 +126,7 @@ enum hmmp_attr {
 	HMMP_A_BINDING,		/* nest: HMMP_BIND_A_* */
 	HMMP_A_REASON,		/* u8: enum hmmp_event_reason */
 	HMMP_A_SOCK_FD,		/* u32: a file descriptor of the caller */
+	HMMP_A_XLATE,		/* nest: HMMP_XLATE_A_* */
 	__HMMP_A_MAX,
 };
 
@@ -148,6 +172,11 @@ enum hmmp_conn_attr {
 	HMMP_CONN_A_BYTES_OUT,	/* u64: TCP payload bytes */
 	HMMP_CONN_A_BYTES_IN,	/* u64 */
 	HMMP_CONN_A_HANDOFFS,	/* u32: hand-offs applied to this record */
+	/* u32: the initial sequence number this host sent (its SYN), absent
+	 * when not seen (a record picked up mid-stream)
+	 */
+	HMMP_CONN_A_ISN_LOCAL,
+	HMMP_CONN_A_ISN_REMOTE,	/* u32: the peer's ISN, absent when not seen */
 	__HMMP_CONN_A_MAX,
 };
 
@@ -188,6 +217,10 @@ enum hmmp_stat_attr {
 	 */
 	HMMP_STAT_A_UDP_UNKNOWN,
 	HMMP_STAT_A_UDP_NOSOCK,		/* udp binding, no tunnel socket: dropped */
+	/* connection translations */
+	HMMP_STAT_A_XLATE_COUNT,	/* u32 */
+	HMMP_STAT_A_XLATE_TABLE_FULL,	/* creations refused: limit reached */
+	HMMP_STAT_A_XLATE_PKTS,		/* segments rewritten, both ways */
 	__HMMP_STAT_A_MAX,
 };
 
@@ -258,6 +291,33 @@ enum hmmp_bind_attr {
 };
 
 #define HMMP_BIND_A_MAX (__HMMP_BIND_A_MAX - 1)
+
+/* Nested in HMMP_A_XLATE. Addresses be32, ports be16. */
+enum hmmp_xlate_attr {
+	HMMP_XLATE_A_UNSPEC,
+	HMMP_XLATE_A_PAD,
+	HMMP_XLATE_A_LADDR,	/* key: this host's address, as its socket has it */
+	HMMP_XLATE_A_LPORT,	/* key: this host's port */
+	HMMP_XLATE_A_RADDR,	/* key: the peer's address, as this host has it */
+	HMMP_XLATE_A_RPORT,	/* key: the peer's port, as this host has it */
+	HMMP_XLATE_A_PEER_LADDR, /* the peer's address, as the peer has it */
+	HMMP_XLATE_A_PEER_LPORT, /* the peer's port, as the peer has it */
+	HMMP_XLATE_A_PEER_RADDR, /* this host's address, as the peer has it */
+	HMMP_XLATE_A_PEER_RPORT, /* this host's port, as the peer has it */
+	HMMP_XLATE_A_COA,	/* be32: the tunnel's far end */
+	HMMP_XLATE_A_PORT,	/* be16: udp only, the far end's UDP port */
+	HMMP_XLATE_A_ENCAP,	/* u8: enum hmmp_encap */
+	HMMP_XLATE_A_LIFETIME,	/* u32 seconds, 0 = until deleted */
+	HMMP_XLATE_A_EXPIRES_MS, /* u64: time left (replies only) */
+	HMMP_XLATE_A_AGE_MS,	/* u64: since created (replies only) */
+	HMMP_XLATE_A_PKTS_ENCAP, /* u64 (replies only) */
+	HMMP_XLATE_A_BYTES_ENCAP, /* u64 */
+	HMMP_XLATE_A_PKTS_DECAP, /* u64 */
+	HMMP_XLATE_A_BYTES_DECAP, /* u64 */
+	__HMMP_XLATE_A_MAX,
+};
+
+#define HMMP_XLATE_A_MAX (__HMMP_XLATE_A_MAX - 1)
 
 /* Why a record left a table (HMMP_A_REASON in *_CLOSED / *_DEL events). */
 enum hmmp_event_reason {
