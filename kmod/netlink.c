@@ -111,7 +111,12 @@ static int hmmp_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci)
 	    nla_put_u64_64bit(skb, HMMP_CONN_A_BYTES_OUT,
 			      ci->bytes[HMMP_DIR_OUT], HMMP_CONN_A_PAD) ||
 	    nla_put_u64_64bit(skb, HMMP_CONN_A_BYTES_IN, ci->bytes[HMMP_DIR_IN],
-			      HMMP_CONN_A_PAD)) {
+			      HMMP_CONN_A_PAD) ||
+	    /* absent when that SYN was not seen (picked up) */
+	    ((ci->isn_valid & BIT(HMMP_DIR_OUT)) &&
+	     nla_put_u32(skb, HMMP_CONN_A_ISN_LOCAL, ci->isn_local)) ||
+	    ((ci->isn_valid & BIT(HMMP_DIR_IN)) &&
+	     nla_put_u32(skb, HMMP_CONN_A_ISN_REMOTE, ci->isn_remote))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -80,6 +80,25 @@ static u64 hmmp_age_ms(unsigned long since, unsigned long now)
 	return time_after(now, since) ? jiffies_to_msecs(now - since) : 0;
 }
 
+/* The direction the opener's segments travel in, or -1 if unknown. */
+static int hmmp_opener_dir(const struct hmmp_conn *c)
+{
+	switch (c->opener) {
+	case HMMP_OPENER_LOCAL:
+		return HMMP_DIR_OUT;
+	case HMMP_OPENER_REMOTE:
+		return HMMP_DIR_IN;
+	default:
+		return -1;
+	}
+}
+
+/* The ISN of the side sending in @dir; meaningful when isn_valid says. */
+static u32 hmmp_conn_isn(const struct hmmp_conn *c, enum hmmp_dir dir)
+{
+	return hmmp_opener_dir(c) == (int)dir ? c->cl_id : c->isn_answer;
+}
+
 /* Caller holds c->lock. */
 static void hmmp_conn_fill(const struct hmmp_conn *c, unsigned long now,
 			   struct hmmp_conn_info *ci)
@@ -93,6 +112,11 @@ static void hmmp_conn_fill(const struct hmmp_conn *c, unsigned long now,
 	ci->cl_id = c->cl_id;
 	ci->state = c->state;
 	ci->opener = c->opener;
+	ci->isn_valid = c->isn_valid;
+	ci->isn_local = (c->isn_valid & BIT(HMMP_DIR_OUT)) ?
+			hmmp_conn_isn(c, HMMP_DIR_OUT) : 0;
+	ci->isn_remote = (c->isn_valid & BIT(HMMP_DIR_IN)) ?
+			 hmmp_conn_isn(c, HMMP_DIR_IN) : 0;
 	ci->handoffs = c->handoffs;
 	ci->age_ms = hmmp_age_ms(c->created, now);
 	ci->idle_ms = hmmp_age_ms(c->last_seen, now);
@@ -131,6 +155,9 @@ static void hmmp_conn_start(struct hmmp_sipeye *t, struct hmmp_conn *c,
 	c->cur_local = c->laddr;
 	c->cl_id = s->seq;
 	c->opener = dir == HMMP_DIR_OUT ? HMMP_OPENER_LOCAL : HMMP_OPENER_REMOTE;
+	/* Only the opener's ISN so far: a restart forgets the answer's. */
+	c->isn_valid = BIT(dir);
+	c->isn_answer = 0;
 	c->fin_sent = 0;
 	c->fin_acked = 0;
 	c->end_valid = 0;
@@ -143,19 +170,6 @@ static void hmmp_conn_start(struct hmmp_sipeye *t, struct hmmp_conn *c,
 	c->bytes[1] = 0;
 	c->handoffs = 0;
 	hmmp_conn_set_state(t, c, HMMP_CONN_SETUP_REQ, now);
-}
-
-/* The direction the opener's segments travel in, or -1 if unknown. */
-static int hmmp_opener_dir(const struct hmmp_conn *c)
-{
-	switch (c->opener) {
-	case HMMP_OPENER_LOCAL:
-		return HMMP_DIR_OUT;
-	case HMMP_OPENER_REMOTE:
-		return HMMP_DIR_IN;
-	default:
-		return -1;
-	}
 }
 
 /*
@@ -204,6 +218,20 @@ static void hmmp_conn_account(struct hmmp_conn *c, enum hmmp_dir dir,
 }
 
 /*
+ * The answering side's ISN, from the segment that moved the record to
+ * Setup_Prog (its SYN-ACK or crossing SYN): the first answer counts, as
+ * the opener's TCP takes the first SYN-ACK and answers later ones with a
+ * duplicate ACK. A retransmitted SYN with another ISN is a new attempt
+ * (hmmp_conn_start()): it forgets the answer's ISN.
+ */
+static void hmmp_conn_set_answer_isn(struct hmmp_conn *c, enum hmmp_dir dir,
+				     u32 isn)
+{
+	c->isn_answer = isn;
+	c->isn_valid |= BIT(dir);
+}
+
+/*
  * One segment against one record; c->lock held. Returns the event to
  * report, or -1. Sections refer to docs/sipeye.md.
  */
@@ -243,6 +271,7 @@ static int hmmp_conn_step(struct hmmp_sipeye *t, struct hmmp_conn *c,
 				/* Simultaneous open: the SYNs crossed. */
 				hmmp_conn_set_state(t, c, HMMP_CONN_SETUP_PROG,
 						    now);
+				hmmp_conn_set_answer_isn(c, dir, s->seq);
 			}
 			break;
 		case HMMP_CONN_DISCONNECT:
@@ -269,8 +298,10 @@ static int hmmp_conn_step(struct hmmp_sipeye *t, struct hmmp_conn *c,
 	/* 3. SYN-ACK: the answer to the opener's SYN. */
 	if (fl & HMMP_TCP_SYN) {
 		if (c->state == HMMP_CONN_SETUP_REQ && (int)dir != od &&
-		    s->ack == c->cl_id + 1)
+		    s->ack == c->cl_id + 1) {
 			hmmp_conn_set_state(t, c, HMMP_CONN_SETUP_PROG, now);
+			hmmp_conn_set_answer_isn(c, dir, s->seq);
+		}
 		return -1;
 	}
 
@@ -373,11 +404,14 @@ static struct hmmp_conn *hmmp_conn_create(struct hmmp_sipeye *t, u32 hash,
 			c->opener = dir == HMMP_DIR_OUT ? HMMP_OPENER_REMOTE :
 							  HMMP_OPENER_LOCAL;
 			c->cl_id = s->ack - 1;	/* the seed's ACKN-1 */
+			c->isn_valid = BIT(!dir);
+			hmmp_conn_set_answer_isn(c, dir, s->seq);
 			hmmp_conn_set_state(t, c, HMMP_CONN_SETUP_PROG, now);
 		} else {
 			/* Mid-stream, e.g. opened before the module loaded. */
 			c->opener = HMMP_OPENER_PICKUP;
 			c->cl_id = 0;
+			c->isn_valid = 0;	/* neither SYN was seen */
 			hmmp_conn_set_state(t, c, HMMP_CONN_ESTABLISHED, now);
 		}
 	}

@@ -67,6 +67,11 @@ struct hmmp_conn {
 	u8 end_valid;		/* BIT(dir) once end[dir] is known */
 	bool ack_valid;		/* once this host has sent an ACK */
 	bool unlinked;
+	/* BIT(dir) once the ISN of the side sending in @dir is known: the
+	 * opener's is cl_id, the other side's isn_answer. None for a record
+	 * picked up mid-stream.
+	 */
+	u8 isn_valid;
 	u32 end[2];		/* next sequence number after data sent */
 	u32 fin_seq[2];		/* sequence number of each side's FIN */
 	u32 ack_sent;		/* the last ACK number this host sent */
@@ -76,6 +81,7 @@ struct hmmp_conn {
 	u64 pkts[2];
 	u64 bytes[2];
 	u32 handoffs;
+	u32 isn_answer;		/* ISN of the side that did not open */
 };
 
 /* A consistent copy of a record, taken under its lock. */
@@ -89,6 +95,9 @@ struct hmmp_conn_info {
 	u32 cl_id;
 	u8 state;
 	u8 opener;
+	u8 isn_valid;		/* BIT(HMMP_DIR_OUT): isn_local, _IN: isn_remote */
+	u32 isn_local;		/* the ISN this host sent (its SYN or SYN-ACK) */
+	u32 isn_remote;		/* the peer's */
 	u32 handoffs;
 	u64 age_ms;
 	u64 idle_ms;
