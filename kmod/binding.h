@@ -49,6 +49,26 @@ struct hmmp_binding_ctr {
 	u64 bytes[2];
 };
 
+/*
+ * What ICMP about a tunnel's outer packets taught (hooks.c), kept on the
+ * entry that names the tunnel (a binding, a connection translation).
+ * Written on the packet path with WRITE_ONCE; not carried over by a
+ * replace.
+ */
+struct hmmp_tun_path {
+	/* Path MTU to the tunnel's far end (0: none), until pmtu_expires. */
+	u32 pmtu;
+	unsigned long pmtu_expires;
+	/* RFC 2003 section 4.1 soft state: ICMP errors other than
+	 * fragmentation-needed about the tunnel, still to be told to the
+	 * senders of the next inner packets, until errs_expires. Racing
+	 * updates may lose a count, which only changes how many senders
+	 * hear of it.
+	 */
+	u32 errs;
+	unsigned long errs_expires;
+};
+
 /* One binding. Everything but the counters is immutable while linked. */
 struct hmmp_binding {
 	struct hlist_node node;
@@ -63,20 +83,7 @@ struct hmmp_binding {
 	__be32 coa;		/* care-of address: the tunnel's far end */
 	u32 lifetime;		/* seconds, 0 = until deleted */
 	unsigned long expires;	/* jiffies; meaningless if !lifetime */
-	/* Path MTU to the tunnel's far end learned from ICMP about outer
-	 * packets (0: none); written on the packet path with WRITE_ONCE,
-	 * valid until pmtu_expires. Not carried over by a replace.
-	 */
-	u32 pmtu;
-	unsigned long pmtu_expires;
-	/* RFC 2003 section 4.1 soft state: ICMP errors other than
-	 * fragmentation-needed about the tunnel, still to be told to the
-	 * senders of the next inner packets, until errs_expires. Written
-	 * on the packet path with WRITE_ONCE; racing updates may lose a
-	 * count, which only changes how many senders hear of it.
-	 */
-	u32 errs;
-	unsigned long errs_expires;
+	struct hmmp_tun_path path;
 	unsigned long created;
 	unsigned long refreshed;
 	struct hmmp_binding_ctr __percpu *ctr;
@@ -216,47 +223,60 @@ const struct hmmp_binding *hmmp_binding_lookup(struct hmmp_binding_table *t,
 					       __be32 orig, __be32 peer,
 					       u8 kind, unsigned long now);
 
-/* Counts @pkts packets of @bytes bytes (GSO: the segments) through @b,
- * found by hmmp_binding_lookup() in the same read-side section.
+/* Counts @pkts packets of @bytes bytes (GSO: the segments) in @ctr, the
+ * counters of an entry found in the same read-side section.
  */
+static inline void hmmp_ctr_add(struct hmmp_binding_ctr __percpu *ctr,
+				enum hmmp_binding_dir dir, unsigned int pkts,
+				unsigned int bytes)
+{
+	this_cpu_add(ctr->pkts[dir], pkts);
+	this_cpu_add(ctr->bytes[dir], bytes);
+}
+
+/* The same through @b, found by hmmp_binding_lookup(). */
 static inline void hmmp_binding_count(const struct hmmp_binding *b,
 				      enum hmmp_binding_dir dir,
 				      unsigned int pkts, unsigned int bytes)
 {
-	this_cpu_add(b->ctr->pkts[dir], pkts);
-	this_cpu_add(b->ctr->bytes[dir], bytes);
+	hmmp_ctr_add(b->ctr, dir, pkts, bytes);
 }
 
-/* Records a path MTU learned for @b's tunnel (RCU read side). */
-static inline void hmmp_binding_note_pmtu(const struct hmmp_binding *b,
-					  u32 mtu, unsigned long until)
+/* The path soft state of an entry found under RCU: the entry is
+ * immutable but for it, hence the cast.
+ */
+static inline struct hmmp_tun_path *
+hmmp_path_w(const struct hmmp_tun_path *p)
 {
-	struct hmmp_binding *w = (struct hmmp_binding *)b;
-
-	WRITE_ONCE(w->pmtu_expires, until);
-	WRITE_ONCE(w->pmtu, mtu);
+	return (struct hmmp_tun_path *)p;
 }
 
-/* The learned path MTU of @b's tunnel at @now, or 0. */
-static inline u32 hmmp_binding_pmtu(const struct hmmp_binding *b,
-				    unsigned long now)
+/* Records a path MTU learned for a tunnel (RCU read side). */
+static inline void hmmp_path_note_pmtu(const struct hmmp_tun_path *p,
+				       u32 mtu, unsigned long until)
 {
-	u32 mtu = READ_ONCE(b->pmtu);
+	WRITE_ONCE(hmmp_path_w(p)->pmtu_expires, until);
+	WRITE_ONCE(hmmp_path_w(p)->pmtu, mtu);
+}
 
-	return mtu && time_before(now, READ_ONCE(b->pmtu_expires)) ? mtu : 0;
+/* The learned path MTU of a tunnel at @now, or 0. */
+static inline u32 hmmp_path_pmtu(const struct hmmp_tun_path *p,
+				 unsigned long now)
+{
+	u32 mtu = READ_ONCE(p->pmtu);
+
+	return mtu && time_before(now, READ_ONCE(p->pmtu_expires)) ? mtu : 0;
 }
 
 /* Window in which a tunnel error is told to senders (as Linux's ipip). */
 #define HMMP_BINDING_ERR_TIMEO	(30 * HZ)
 
-/* Records one ICMP error about @b's tunnel at @now (RCU read side). */
-static inline void hmmp_binding_note_error(const struct hmmp_binding *b,
-					   unsigned long now)
+/* Records one ICMP error about a tunnel at @now (RCU read side). */
+static inline void hmmp_path_note_error(const struct hmmp_tun_path *p,
+					unsigned long now)
 {
-	struct hmmp_binding *w = (struct hmmp_binding *)b;
-
-	WRITE_ONCE(w->errs_expires, now + HMMP_BINDING_ERR_TIMEO);
-	WRITE_ONCE(w->errs, READ_ONCE(b->errs) + 1);
+	WRITE_ONCE(hmmp_path_w(p)->errs_expires, now + HMMP_BINDING_ERR_TIMEO);
+	WRITE_ONCE(hmmp_path_w(p)->errs, READ_ONCE(p->errs) + 1);
 }
 
 /*
@@ -264,19 +284,18 @@ static inline void hmmp_binding_note_error(const struct hmmp_binding *b,
  * packet at hand should hear of it. Errors older than the window are
  * forgotten.
  */
-static inline bool hmmp_binding_take_error(const struct hmmp_binding *b,
-					   unsigned long now)
+static inline bool hmmp_path_take_error(const struct hmmp_tun_path *p,
+					unsigned long now)
 {
-	struct hmmp_binding *w = (struct hmmp_binding *)b;
-	u32 errs = READ_ONCE(b->errs);
+	u32 errs = READ_ONCE(p->errs);
 
 	if (!errs)
 		return false;
-	if (!time_before(now, READ_ONCE(b->errs_expires))) {
-		WRITE_ONCE(w->errs, 0);
+	if (!time_before(now, READ_ONCE(p->errs_expires))) {
+		WRITE_ONCE(hmmp_path_w(p)->errs, 0);
 		return false;
 	}
-	WRITE_ONCE(w->errs, errs - 1);
+	WRITE_ONCE(hmmp_path_w(p)->errs, errs - 1);
 	return true;
 }
 

@@ -12,6 +12,7 @@
 #include <net/net_namespace.h>
 #include "sipeye.h"
 #include "binding.h"
+#include "xlate.h"
 
 #define HMMP_VERSION "0.1.0"
 
@@ -27,15 +28,17 @@ struct hmmp_dp_pcpu {
 	u64 errors_relayed;	/* ICMP unreachable relayed to senders */
 	u64 udp_unknown;	/* UDP tunnel frames no binding names */
 	u64 udp_nosock;		/* udp binding without a tunnel socket */
+	u64 xlate;		/* segments rewritten by a translation */
 };
 
 struct hmmp_net {
 	struct net *net;
 	struct hmmp_sipeye sipeye;
 	struct hmmp_binding_table bindings;
+	struct hmmp_xlate_table xlates;
 	struct hmmp_dp_pcpu __percpu *dp;
 	u32 roles;			/* HMMP_ROLE_*; READ_ONCE on packets */
-	struct delayed_work gc_work;	/* expires records and bindings */
+	struct delayed_work gc_work;	/* expires records, bindings, xlates */
 	/* The UDP tunnel socket (udptun.c), RCU on the packet path;
 	 * attached and detached under udp_lock.
 	 */

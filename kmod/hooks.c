@@ -197,10 +197,10 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 	    icmph->code == ICMP_FRAG_NEEDED) {
 		mtu = ntohs(icmph->un.frag.mtu);
 		if (mtu >= IPV4_MIN_MTU)
-			hmmp_binding_note_pmtu(b, mtu, jiffies + 600 * HZ);
+			hmmp_path_note_pmtu(&b->path, mtu, jiffies + 600 * HZ);
 		return;
 	}
-	hmmp_binding_note_error(b, jiffies);
+	hmmp_path_note_error(&b->path, jiffies);
 }
 
 /*
@@ -212,7 +212,7 @@ static unsigned int hmmp_outer_mtu(const struct dst_entry *dst,
 				   const struct hmmp_binding *b)
 {
 	unsigned int mtu = dst_metric_raw(dst, RTAX_MTU);
-	u32 pmtu = hmmp_binding_pmtu(b, jiffies);
+	u32 pmtu = hmmp_path_pmtu(&b->path, jiffies);
 
 	if (!mtu)
 		mtu = READ_ONCE(dst->dev->mtu);
@@ -320,7 +320,7 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 	if (IS_ERR(rt))
 		return NF_DROP;
 	saddr = fl4.saddr;
-	if (hmmp_binding_take_error(b, jiffies)) {
+	if (hmmp_path_take_error(&b->path, jiffies)) {
 		/* RFC 2003 section 4.1: the tunnel reported trouble; tell
 		 * this sender, and still try to deliver.
 		 */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per network namespace setup: the SIP_EYE table, the binding table, their
- * expiry worker and what main.c plugs in (struct hmmp_pernet_ops: the
- * netfilter hooks, the netlink events), created with the namespace and torn
- * down with it.
+ * Per network namespace setup: the SIP_EYE table, the binding and the
+ * connection translation tables, their expiry worker and what main.c plugs
+ * in (struct hmmp_pernet_ops: the netfilter hooks, the netlink events),
+ * created with the namespace and torn down with it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +26,7 @@ static void hmmp_gc_work(struct work_struct *work)
 
 	hmmp_sipeye_expire(&hn->sipeye, jiffies);
 	hmmp_binding_expire(&hn->bindings, jiffies);
+	hmmp_xlate_expire(&hn->xlates, jiffies);
 	queue_delayed_work(system_power_efficient_wq, &hn->gc_work, HZ);
 }
 
@@ -68,10 +69,14 @@ static int __net_init hmmp_net_init(struct net *net)
 	hn->bindings.priv = hn;
 	hn->bindings.notify = hmmp_binding_event;
 
+	err = hmmp_xlate_init(&hn->xlates, HMMP_XLATE_HASH_BITS);
+	if (err)
+		goto err_bindings;
+
 	hn->dp = alloc_percpu(struct hmmp_dp_pcpu);
 	if (!hn->dp) {
 		err = -ENOMEM;
-		goto err_bindings;
+		goto err_xlates;
 	}
 
 	err = hmmp_parts->init(net);
@@ -84,6 +89,8 @@ static int __net_init hmmp_net_init(struct net *net)
 
 err_dp:
 	free_percpu(hn->dp);
+err_xlates:
+	hmmp_xlate_uninit(&hn->xlates);
 err_bindings:
 	hmmp_binding_uninit(&hn->bindings);
 err_sipeye:
@@ -98,6 +105,7 @@ static void __net_exit hmmp_net_exit(struct net *net)
 	/* Unregistering the hooks waits for packets already inside them. */
 	hmmp_parts->exit(net);
 	cancel_delayed_work_sync(&hn->gc_work);
+	hmmp_xlate_uninit(&hn->xlates);
 	hmmp_binding_uninit(&hn->bindings);
 	free_percpu(hn->dp);
 	hmmp_sipeye_uninit(&hn->sipeye);
