@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family "hmmp": version, statistics, the SIP_EYE
- * connection dump, hand-off, configuration, and the event group. Every
+ * connection dump, hand-off, configuration, bindings, the tunnel socket,
+ * connection translations, and the event group. Every
  * attribute is checked by a policy; changes need CAP_NET_ADMIN in the
  * namespace (GENL_UNS_ADMIN_PERM), and so does joining the event group.
  * Requests are serialised by genl_mutex (parallel_ops is off), which also
@@ -63,6 +64,25 @@ const struct nla_policy hmmp_nl_bind_policy[HMMP_BIND_A_MAX + 1] = {
 	[HMMP_BIND_A_PORT] = { .type = NLA_BE16 },
 };
 
+/* Ports are never 0; addresses are checked in hmmp_nl_xlate_params(). */
+const struct nla_policy hmmp_nl_xlate_policy[HMMP_XLATE_A_MAX + 1] = {
+	[HMMP_XLATE_A_LADDR] = { .type = NLA_BE32 },
+	[HMMP_XLATE_A_LPORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[HMMP_XLATE_A_RADDR] = { .type = NLA_BE32 },
+	[HMMP_XLATE_A_RPORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[HMMP_XLATE_A_PEER_LADDR] = { .type = NLA_BE32 },
+	[HMMP_XLATE_A_PEER_LPORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[HMMP_XLATE_A_PEER_RADDR] = { .type = NLA_BE32 },
+	[HMMP_XLATE_A_PEER_RPORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[HMMP_XLATE_A_COA] = { .type = NLA_BE32 },
+	[HMMP_XLATE_A_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+	[HMMP_XLATE_A_ENCAP] = NLA_POLICY_RANGE(NLA_U8, HMMP_ENCAP_IPIP,
+						HMMP_ENCAP_UDP),
+	[HMMP_XLATE_A_LIFETIME] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &hmmp_lifetime_range),
+	/* the rest are replies' only: refused in requests */
+};
+
 const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_FILTER_ADDR] = { .type = NLA_BE32 },
 	[HMMP_A_FILTER_STATE] = NLA_POLICY_MAX(NLA_U8, HMMP_CONN_STATE_MAX),
@@ -71,6 +91,7 @@ const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_CONFIG] = NLA_POLICY_NESTED(hmmp_nl_cfg_policy),
 	[HMMP_A_BINDING] = NLA_POLICY_NESTED(hmmp_nl_bind_policy),
 	[HMMP_A_SOCK_FD] = { .type = NLA_U32 },
+	[HMMP_A_XLATE] = NLA_POLICY_NESTED(hmmp_nl_xlate_policy),
 };
 
 static struct genl_family hmmp_family;
@@ -162,15 +183,18 @@ static void hmmp_dp_stats(struct hmmp_net *hn, struct hmmp_dp_pcpu *sum)
 		sum->errors_relayed += READ_ONCE(p->errors_relayed);
 		sum->udp_unknown += READ_ONCE(p->udp_unknown);
 		sum->udp_nosock += READ_ONCE(p->udp_nosock);
+		sum->xlate += READ_ONCE(p->xlate);
 	}
 }
 
 static int hmmp_put_dp_stats(struct sk_buff *msg, struct hmmp_net *hn)
 {
 	struct hmmp_binding_stats bs;
+	struct hmmp_xlate_stats xs;
 	struct hmmp_dp_pcpu dp;
 
 	hmmp_binding_stats(&hn->bindings, &bs);
+	hmmp_xlate_stats(&hn->xlates, &xs);
 	hmmp_dp_stats(hn, &dp);
 	if (nla_put_u32(msg, HMMP_STAT_A_BIND_COUNT, bs.count) ||
 	    nla_put_u32(msg, HMMP_STAT_A_BIND_MAX, bs.max) ||
@@ -197,6 +221,11 @@ static int hmmp_put_dp_stats(struct sk_buff *msg, struct hmmp_net *hn)
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_UDP_UNKNOWN, dp.udp_unknown,
 			      HMMP_STAT_A_PAD) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_UDP_NOSOCK, dp.udp_nosock,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u32(msg, HMMP_STAT_A_XLATE_COUNT, xs.count) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_XLATE_TABLE_FULL,
+			      xs.sum.table_full, HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_XLATE_PKTS, dp.xlate,
 			      HMMP_STAT_A_PAD))
 		return -EMSGSIZE;
 	return 0;
@@ -269,6 +298,7 @@ struct hmmp_dump_ctx {
 	hmmp_fill_t fill;
 	__be32 addr;		/* connections: 0 = any */
 	int state;		/* connections: -1 = any */
+	bool check_gen;		/* cb->seq holds the table's generation */
 };
 
 /* Returns non-zero when the message is full: the walk stops there. */
@@ -280,6 +310,9 @@ static int hmmp_dump_put(struct hmmp_dump_ctx *ctx, const void *obj)
 			   ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI, ctx->cmd);
 	if (!hdr)
 		return 1;
+	/* NLM_F_DUMP_INTR when the table changed since the last message */
+	if (ctx->check_gen)
+		genl_dump_check_consistent(ctx->cb, hdr);
 	if (ctx->fill(ctx->skb, obj)) {
 		genlmsg_cancel(ctx->skb, hdr);
 		return 1;
@@ -697,6 +730,249 @@ static int hmmp_nl_binding_dump(struct sk_buff *skb,
 	return skb->len;
 }
 
+static int hmmp_put_xlate(struct sk_buff *skb,
+			  const struct hmmp_xlate_info *xi)
+{
+	const struct hmmp_xlate_params *p = &xi->p;
+	struct nlattr *nest = nla_nest_start(skb, HMMP_A_XLATE);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, HMMP_XLATE_A_LADDR, p->laddr) ||
+	    nla_put_be16(skb, HMMP_XLATE_A_LPORT, p->lport) ||
+	    nla_put_in_addr(skb, HMMP_XLATE_A_RADDR, p->raddr) ||
+	    nla_put_be16(skb, HMMP_XLATE_A_RPORT, p->rport) ||
+	    nla_put_in_addr(skb, HMMP_XLATE_A_PEER_LADDR, p->peer_laddr) ||
+	    nla_put_be16(skb, HMMP_XLATE_A_PEER_LPORT, p->peer_lport) ||
+	    nla_put_in_addr(skb, HMMP_XLATE_A_PEER_RADDR, p->peer_raddr) ||
+	    nla_put_be16(skb, HMMP_XLATE_A_PEER_RPORT, p->peer_rport) ||
+	    nla_put_in_addr(skb, HMMP_XLATE_A_COA, p->coa) ||
+	    (p->port && nla_put_be16(skb, HMMP_XLATE_A_PORT, p->port)) ||
+	    nla_put_u8(skb, HMMP_XLATE_A_ENCAP, p->encap) ||
+	    nla_put_u32(skb, HMMP_XLATE_A_LIFETIME, p->lifetime) ||
+	    nla_put_u64_64bit(skb, HMMP_XLATE_A_EXPIRES_MS, xi->expires_ms,
+			      HMMP_XLATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_XLATE_A_AGE_MS, xi->age_ms,
+			      HMMP_XLATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_XLATE_A_PKTS_ENCAP,
+			      xi->pkts[HMMP_BINDING_ENCAP], HMMP_XLATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_XLATE_A_BYTES_ENCAP,
+			      xi->bytes[HMMP_BINDING_ENCAP], HMMP_XLATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_XLATE_A_PKTS_DECAP,
+			      xi->pkts[HMMP_BINDING_DECAP], HMMP_XLATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, HMMP_XLATE_A_BYTES_DECAP,
+			      xi->bytes[HMMP_BINDING_DECAP], HMMP_XLATE_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The attributes of a translation request and their names in messages. */
+static const struct {
+	u16 type;
+	const char *msg;
+} hmmp_xlate_required[] = {
+	{ HMMP_XLATE_A_LADDR, "translation needs LADDR (this host's address)" },
+	{ HMMP_XLATE_A_LPORT, "translation needs LPORT (this host's port)" },
+	{ HMMP_XLATE_A_RADDR, "translation needs RADDR (the peer's address)" },
+	{ HMMP_XLATE_A_RPORT, "translation needs RPORT (the peer's port)" },
+	/* the key ends here */
+	{ HMMP_XLATE_A_PEER_LADDR,
+	  "translation needs PEER_LADDR (the peer's address as it has it)" },
+	{ HMMP_XLATE_A_PEER_LPORT,
+	  "translation needs PEER_LPORT (the peer's port as it has it)" },
+	{ HMMP_XLATE_A_PEER_RADDR,
+	  "translation needs PEER_RADDR (this host's address as the peer has it)" },
+	{ HMMP_XLATE_A_PEER_RPORT,
+	  "translation needs PEER_RPORT (this host's port as the peer has it)" },
+	{ HMMP_XLATE_A_COA, "translation needs COA (the tunnel's far end)" },
+	{ HMMP_XLATE_A_ENCAP, "translation needs ENCAP (udp, ipip or minimal)" },
+};
+
+#define HMMP_XLATE_KEY_ATTRS	4
+
+static __be32 hmmp_nla_addr(struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_get_in_addr(tb[type]) : 0;
+}
+
+static __be16 hmmp_nla_port(struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_get_be16(tb[type]) : 0;
+}
+
+int hmmp_nl_xlate_params(struct nlattr *nest, bool key_only,
+			 struct hmmp_xlate_params *p,
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[HMMP_XLATE_A_MAX + 1];
+	static const u16 addrs[] = {
+		HMMP_XLATE_A_LADDR, HMMP_XLATE_A_RADDR,
+		HMMP_XLATE_A_PEER_LADDR, HMMP_XLATE_A_PEER_RADDR,
+		HMMP_XLATE_A_COA,
+	};
+	unsigned int i, n;
+	int err;
+
+	err = nla_parse_nested(tb, HMMP_XLATE_A_MAX, nest, hmmp_nl_xlate_policy,
+			       extack);
+	if (err)
+		return err;
+	n = key_only ? HMMP_XLATE_KEY_ATTRS : ARRAY_SIZE(hmmp_xlate_required);
+	for (i = 0; i < n; i++) {
+		if (NL_REQ_ATTR_CHECK(extack, nest, tb,
+				      hmmp_xlate_required[i].type)) {
+			/* NL_SET_ERR_MSG() takes literals only */
+			if (extack)
+				extack->_msg = hmmp_xlate_required[i].msg;
+			NL_SET_BAD_ATTR(extack, nest);
+			return -EINVAL;
+		}
+	}
+	memset(p, 0, sizeof(*p));
+	p->laddr = hmmp_nla_addr(tb, HMMP_XLATE_A_LADDR);
+	p->lport = hmmp_nla_port(tb, HMMP_XLATE_A_LPORT);
+	p->raddr = hmmp_nla_addr(tb, HMMP_XLATE_A_RADDR);
+	p->rport = hmmp_nla_port(tb, HMMP_XLATE_A_RPORT);
+	if (key_only)
+		return 0;
+	p->peer_laddr = hmmp_nla_addr(tb, HMMP_XLATE_A_PEER_LADDR);
+	p->peer_lport = hmmp_nla_port(tb, HMMP_XLATE_A_PEER_LPORT);
+	p->peer_raddr = hmmp_nla_addr(tb, HMMP_XLATE_A_PEER_RADDR);
+	p->peer_rport = hmmp_nla_port(tb, HMMP_XLATE_A_PEER_RPORT);
+	p->coa = hmmp_nla_addr(tb, HMMP_XLATE_A_COA);
+	p->port = hmmp_nla_port(tb, HMMP_XLATE_A_PORT);
+	p->encap = nla_get_u8(tb[HMMP_XLATE_A_ENCAP]);
+	p->lifetime = tb[HMMP_XLATE_A_LIFETIME] ?
+		      nla_get_u32(tb[HMMP_XLATE_A_LIFETIME]) : 0;
+	for (i = 0; i < ARRAY_SIZE(addrs); i++) {
+		if (!hmmp_addr_usable(nla_get_in_addr(tb[addrs[i]]))) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[addrs[i]],
+					    "addresses must be unicast addresses");
+			return -EINVAL;
+		}
+	}
+	if (p->encap == HMMP_ENCAP_UDP && !p->port) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "udp encapsulation needs the far end's port (PORT)");
+		return -EINVAL;
+	}
+	if (p->encap != HMMP_ENCAP_UDP && p->port) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[HMMP_XLATE_A_PORT],
+				    "a port is for udp encapsulation only");
+		return -EINVAL;
+	}
+	/* What the policy and the checks above let through, the table takes. */
+	if (WARN_ON_ONCE(hmmp_xlate_check(p)))
+		return -EINVAL;
+	return 0;
+}
+
+static int hmmp_nl_xlate_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	u16 nlflags = info->nlhdr->nlmsg_flags;
+	struct hmmp_xlate_params p;
+	unsigned int flags;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HMMP_A_XLATE))
+		return -EINVAL;
+	err = hmmp_nl_xlate_params(info->attrs[HMMP_A_XLATE], false, &p,
+				   info->extack);
+	if (err)
+		return err;
+	/* As for bindings and routes. */
+	if (nlflags & NLM_F_REPLACE)
+		flags = HMMP_XLATE_F_REPLACE |
+			(nlflags & NLM_F_CREATE ? HMMP_XLATE_F_CREATE : 0);
+	else
+		flags = HMMP_XLATE_F_CREATE;
+	err = hmmp_xlate_set(&hn->xlates, &p, flags, jiffies);
+	if (err == -EEXIST)
+		NL_SET_ERR_MSG(info->extack, "translation exists (use replace)");
+	else if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such translation to replace");
+	else if (err == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack, "translation table full");
+	else if (err == -EADDRINUSE)
+		NL_SET_ERR_MSG(info->extack,
+			       "another translation has this peer's view from this care-of address and port");
+	return err;
+}
+
+static int hmmp_nl_xlate_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	struct hmmp_xlate_params p;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HMMP_A_XLATE))
+		return -EINVAL;
+	err = hmmp_nl_xlate_params(info->attrs[HMMP_A_XLATE], true, &p,
+				   info->extack);
+	if (err)
+		return err;
+	err = hmmp_xlate_del(&hn->xlates, p.laddr, p.lport, p.raddr, p.rport,
+			     jiffies);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such translation");
+	return err;
+}
+
+static int hmmp_nl_xlate_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
+	struct sk_buff *msg;
+	unsigned int n;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	n = hmmp_xlate_flush(&hn->xlates, jiffies);
+	hdr = hmmp_msg_put(msg, info->snd_portid, info->snd_seq, 0,
+			   HMMP_CMD_XLATE_FLUSH);
+	if (!hdr || nla_put_u32(msg, HMMP_A_COUNT, n)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int hmmp_fill_xlate(struct sk_buff *skb, const void *obj)
+{
+	return hmmp_put_xlate(skb, obj);
+}
+
+static int hmmp_dump_xlate(const struct hmmp_xlate_info *xi, void *arg)
+{
+	return hmmp_dump_put(arg, xi);
+}
+
+/* Resumable as the binding dump; a message of a dump during which the
+ * table changed carries NLM_F_DUMP_INTR.
+ */
+static int hmmp_nl_xlate_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct hmmp_net *hn = hmmp_net(sock_net(skb->sk));
+	struct hmmp_dump_ctx ctx = {
+		.skb = skb, .cb = cb, .cmd = HMMP_CMD_XLATE_GET,
+		.fill = hmmp_fill_xlate, .check_gen = true,
+	};
+
+	rcu_read_lock();
+	/* Never 0: 0 means "not yet known" to the consistency check. */
+	cb->seq = hmmp_xlate_gen(&hn->xlates) | 1U << 31;
+	hmmp_xlate_walk(&hn->xlates, (long *)cb->args, jiffies,
+			hmmp_dump_xlate, &ctx);
+	rcu_read_unlock();
+	return skb->len;
+}
+
 /*
  * Multicasts one event about @obj to the namespace's listeners, from any
  * context (the tables call it under their locks, BHs off): @cmd with what
@@ -804,6 +1080,25 @@ static const struct genl_ops hmmp_nl_ops[] = {
 		.doit = hmmp_nl_tunnel_sock,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd = HMMP_CMD_XLATE_NEW,
+		.doit = hmmp_nl_xlate_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HMMP_CMD_XLATE_DEL,
+		.doit = hmmp_nl_xlate_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HMMP_CMD_XLATE_GET,
+		.dumpit = hmmp_nl_xlate_dump,
+	},
+	{
+		.cmd = HMMP_CMD_XLATE_FLUSH,
+		.doit = hmmp_nl_xlate_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
 static const struct genl_multicast_group hmmp_nl_mcgrps[] = {
@@ -819,11 +1114,12 @@ static struct genl_family hmmp_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = hmmp_nl_ops,
 	.n_ops = ARRAY_SIZE(hmmp_nl_ops),
-	/* Our requests carry NLM_F_CREATE/NLM_F_REPLACE (binding replace),
-	 * which genetlink refuses as reserved for commands at or above
-	 * resv_start_op; attributes stay strictly validated (.validate 0).
+	/* Our requests carry NLM_F_CREATE/NLM_F_REPLACE (binding and
+	 * translation replace), which genetlink refuses as reserved for
+	 * commands at or above resv_start_op; attributes stay strictly
+	 * validated (.validate 0).
 	 */
-	.resv_start_op = HMMP_CMD_BINDING_FLUSH + 1,
+	.resv_start_op = HMMP_CMD_XLATE_FLUSH + 1,
 	.mcgrps = hmmp_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(hmmp_nl_mcgrps),
 };

@@ -8,6 +8,7 @@
 #include <net/netlink.h>
 #include "sipeye.h"
 #include "binding.h"
+#include "xlate.h"
 
 int hmmp_nl_init(void);
 void hmmp_nl_uninit(void);
@@ -28,5 +29,17 @@ void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
 extern const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1];
 extern const struct nla_policy hmmp_nl_cfg_policy[HMMP_CFG_A_MAX + 1];
 extern const struct nla_policy hmmp_nl_bind_policy[HMMP_BIND_A_MAX + 1];
+extern const struct nla_policy hmmp_nl_xlate_policy[HMMP_XLATE_A_MAX + 1];
+
+/*
+ * Splits and checks an HMMP_A_XLATE request nest (strict policy, then the
+ * required attributes: the key alone with @key_only, else everything but
+ * PORT and LIFETIME; unicast addresses; PORT present iff udp) into @p.
+ * Returns 0 or -EINVAL (-ERANGE from the policy) with @extack saying
+ * which attribute and why. Exposed for the KUnit suite.
+ */
+int hmmp_nl_xlate_params(struct nlattr *nest, bool key_only,
+			 struct hmmp_xlate_params *p,
+			 struct netlink_ext_ack *extack);
 
 #endif /* _HMMP_NETLINK_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the netlink policies refuse bad attributes, and the packet-path
- * TCP parser refuses bad headers.
+ * KUnit: the netlink policies refuse bad attributes, a translation
+ * request's checks refuse what the policy cannot see (with an extended ACK
+ * message each), and the packet-path TCP parser refuses bad headers.
  */
 #include <kunit/test.h>
 #include <linux/ip.h>
@@ -181,6 +182,227 @@ static void nl_policy_binding(struct kunit *test)
 						 4, 1)), 0);
 }
 
+/* A translation request nest from @p, without the attributes in @omit
+ * (a mask of BIT(HMMP_XLATE_A_*)), with an 8-byte attribute @extra if
+ * non-zero.
+ */
+static struct sk_buff *xlate_nest(struct kunit *test,
+				  const struct hmmp_xlate_params *p,
+				  u32 omit, int extra)
+{
+	struct sk_buff *skb = nl_buf(test);
+	struct nlattr *nest = nla_nest_start(skb, HMMP_A_XLATE);
+	static const u8 addrs[] = {
+		HMMP_XLATE_A_LADDR, HMMP_XLATE_A_RADDR,
+		HMMP_XLATE_A_PEER_LADDR, HMMP_XLATE_A_PEER_RADDR,
+		HMMP_XLATE_A_COA,
+	};
+	const __be32 av[] = {
+		p->laddr, p->raddr, p->peer_laddr, p->peer_raddr, p->coa,
+	};
+	static const u8 ports[] = {
+		HMMP_XLATE_A_LPORT, HMMP_XLATE_A_RPORT,
+		HMMP_XLATE_A_PEER_LPORT, HMMP_XLATE_A_PEER_RPORT,
+		HMMP_XLATE_A_PORT,
+	};
+	const __be16 pv[] = {
+		p->lport, p->rport, p->peer_lport, p->peer_rport, p->port,
+	};
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, nest);
+	for (i = 0; i < ARRAY_SIZE(addrs); i++)
+		if (!(omit & BIT(addrs[i])))
+			KUNIT_ASSERT_EQ(test, nla_put_in_addr(skb, addrs[i],
+							      av[i]), 0);
+	for (i = 0; i < ARRAY_SIZE(ports); i++)
+		if (!(omit & BIT(ports[i])))
+			KUNIT_ASSERT_EQ(test, nla_put_be16(skb, ports[i],
+							   pv[i]), 0);
+	if (!(omit & BIT(HMMP_XLATE_A_ENCAP)))
+		KUNIT_ASSERT_EQ(test, nla_put_u8(skb, HMMP_XLATE_A_ENCAP,
+						 p->encap), 0);
+	if (!(omit & BIT(HMMP_XLATE_A_LIFETIME)))
+		KUNIT_ASSERT_EQ(test, nla_put_u32(skb, HMMP_XLATE_A_LIFETIME,
+						  p->lifetime), 0);
+	if (extra)
+		KUNIT_ASSERT_EQ(test, nla_put_u64_64bit(skb, extra, 1,
+							HMMP_XLATE_A_PAD), 0);
+	nla_nest_end(skb, nest);
+	return skb;
+}
+
+/* Item 5 of issue 13, as cn has it: <cn:80, nat:50000>, the mobile's
+ * <192.0.2.10:40000, cn:80>, now at 198.51.100.129:4500 over udp.
+ */
+static const struct hmmp_xlate_params xlate_good = {
+	.laddr = cpu_to_be32(0xcb007101), .lport = cpu_to_be16(80),
+	.raddr = cpu_to_be32(0xc6336401), .rport = cpu_to_be16(50000),
+	.peer_laddr = cpu_to_be32(0xc000020a), .peer_lport = cpu_to_be16(40000),
+	.peer_raddr = cpu_to_be32(0xcb007101), .peer_rport = cpu_to_be16(80),
+	.coa = cpu_to_be32(0xc6336481), .port = cpu_to_be16(4500),
+	.encap = HMMP_ENCAP_UDP, .lifetime = 600,
+};
+
+static void nl_policy_xlate(struct kunit *test)
+{
+	struct hmmp_xlate_params p = xlate_good;
+
+	KUNIT_EXPECT_EQ(test, nl_parse(xlate_nest(test, &p, 0, 0)), 0);
+	/* Ports are never 0. */
+	p.peer_lport = 0;
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &p, 0, 0)), 0);
+	p = xlate_good;
+	p.port = 0;
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &p, 0, 0)), 0);
+	p = xlate_good;
+	p.encap = HMMP_ENCAP_UDP + 1;
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &p, 0, 0)), 0);
+	p.encap = 0;
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &p, 0, 0)), 0);
+	p = xlate_good;
+	p.lifetime = 30 * 24 * 3600 + 1;
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &p, 0, 0)), 0);
+	p.lifetime = 30 * 24 * 3600;
+	KUNIT_EXPECT_EQ(test, nl_parse(xlate_nest(test, &p, 0, 0)), 0);
+	/* Reply-only and unknown attributes are refused in requests. */
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &xlate_good, 0,
+						  HMMP_XLATE_A_PKTS_ENCAP)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &xlate_good, 0,
+						  HMMP_XLATE_A_EXPIRES_MS)), 0);
+	KUNIT_EXPECT_LT(test, nl_parse(xlate_nest(test, &xlate_good, 0,
+						  HMMP_XLATE_A_MAX + 1)), 0);
+}
+
+/* hmmp_nl_xlate_params() on what a request carries; @extack filled. */
+static int xlate_params(struct kunit *test, const struct hmmp_xlate_params *in,
+			u32 omit, bool key_only, struct hmmp_xlate_params *out,
+			struct netlink_ext_ack *extack)
+{
+	struct sk_buff *skb = xlate_nest(test, in, omit, 0);
+	struct nlattr *tb[HMMP_A_MAX + 1];
+	int err;
+
+	memset(extack, 0, sizeof(*extack));
+	err = nla_parse(tb, HMMP_A_MAX, (struct nlattr *)skb->data, skb->len,
+			hmmp_nl_policy, extack);
+	if (!err)
+		err = hmmp_nl_xlate_params(tb[HMMP_A_XLATE], key_only, out,
+					   extack);
+	kfree_skb(skb);
+	return err;
+}
+
+static void nl_xlate_params_good(struct kunit *test)
+{
+	struct netlink_ext_ack extack;
+	struct hmmp_xlate_params out;
+
+	KUNIT_ASSERT_EQ(test, xlate_params(test, &xlate_good, 0, false, &out,
+					   &extack), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(&out.laddr, &xlate_good.laddr, 4), 0);
+	KUNIT_EXPECT_EQ(test, out.rport, xlate_good.rport);
+	KUNIT_EXPECT_EQ(test, out.peer_laddr, xlate_good.peer_laddr);
+	KUNIT_EXPECT_EQ(test, out.peer_lport, xlate_good.peer_lport);
+	KUNIT_EXPECT_EQ(test, out.coa, xlate_good.coa);
+	KUNIT_EXPECT_EQ(test, out.port, xlate_good.port);
+	KUNIT_EXPECT_EQ(test, out.encap, HMMP_ENCAP_UDP);
+	KUNIT_EXPECT_EQ(test, out.lifetime, 600u);
+	KUNIT_EXPECT_EQ(test, hmmp_xlate_check(&out), 0);
+	/* LIFETIME is optional: 0, until deleted. */
+	KUNIT_ASSERT_EQ(test, xlate_params(test, &xlate_good,
+					   BIT(HMMP_XLATE_A_LIFETIME), false,
+					   &out, &extack), 0);
+	KUNIT_EXPECT_EQ(test, out.lifetime, 0u);
+	/* DEL: the key alone. */
+	KUNIT_EXPECT_EQ(test, xlate_params(test, &xlate_good,
+					   BIT(HMMP_XLATE_A_PEER_LADDR) |
+					   BIT(HMMP_XLATE_A_COA) |
+					   BIT(HMMP_XLATE_A_ENCAP) |
+					   BIT(HMMP_XLATE_A_PORT), true, &out,
+					   &extack), 0);
+}
+
+/* Each required attribute missing: refused, with a message and the
+ * missing type in the extended ACK.
+ */
+static void nl_xlate_params_missing(struct kunit *test)
+{
+	static const u8 req[] = {
+		HMMP_XLATE_A_LADDR, HMMP_XLATE_A_LPORT, HMMP_XLATE_A_RADDR,
+		HMMP_XLATE_A_RPORT, HMMP_XLATE_A_PEER_LADDR,
+		HMMP_XLATE_A_PEER_LPORT, HMMP_XLATE_A_PEER_RADDR,
+		HMMP_XLATE_A_PEER_RPORT, HMMP_XLATE_A_COA, HMMP_XLATE_A_ENCAP,
+	};
+	struct netlink_ext_ack extack;
+	struct hmmp_xlate_params out;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(req); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, xlate_params(test, &xlate_good,
+						       BIT(req[i]), false,
+						       &out, &extack),
+				    -EINVAL, "attribute %u", req[i]);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, extack._msg, "attribute %u",
+					  req[i]);
+		KUNIT_EXPECT_EQ(test, extack.miss_type, req[i]);
+		if (i < 4)	/* the key: DEL needs it too */
+			KUNIT_EXPECT_EQ(test, xlate_params(test, &xlate_good,
+							   BIT(req[i]), true,
+							   &out, &extack),
+					-EINVAL);
+	}
+}
+
+static void nl_xlate_params_refused(struct kunit *test)
+{
+	struct netlink_ext_ack extack;
+	struct hmmp_xlate_params p, out;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		p = xlate_good;
+		switch (i) {
+		case 0:
+			p.laddr = htonl(0xe0000001);
+			break;
+		case 1:
+			p.raddr = 0;
+			break;
+		case 2:
+			p.peer_laddr = htonl(0x7f000001);
+			break;
+		case 3:
+			p.peer_raddr = htonl(0xffffffff);
+			break;
+		case 4:
+			p.coa = htonl(0xef000001);
+			break;
+		case 5: /* with a port */
+			p.encap = HMMP_ENCAP_IPIP;
+			break;
+		case 6:
+			p.encap = HMMP_ENCAP_MINIMAL;
+			break;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, xlate_params(test, &p, 0, false,
+						       &out, &extack),
+				    -EINVAL, "case %d", i);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, extack._msg, "case %d", i);
+	}
+	/* udp without the far end's port */
+	KUNIT_EXPECT_EQ(test, xlate_params(test, &xlate_good,
+					   BIT(HMMP_XLATE_A_PORT), false, &out,
+					   &extack), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	/* ipip without one is right */
+	p = xlate_good;
+	p.encap = HMMP_ENCAP_IPIP;
+	KUNIT_EXPECT_EQ(test, xlate_params(test, &p, BIT(HMMP_XLATE_A_PORT),
+					   false, &out, &extack), 0);
+	KUNIT_EXPECT_EQ(test, out.port, 0);
+}
+
 /* Packets for the parser: IPv4 + TCP with @optlen option bytes. */
 static struct sk_buff *tcp_pkt(struct kunit *test, unsigned int optlen,
 			       unsigned int payload)
@@ -308,6 +530,10 @@ static struct kunit_case hmmp_netlink_cases[] = {
 	KUNIT_CASE(nl_policy_cfg_ranges),
 	KUNIT_CASE(nl_policy_cfg_not_nested),
 	KUNIT_CASE(nl_policy_binding),
+	KUNIT_CASE(nl_policy_xlate),
+	KUNIT_CASE(nl_xlate_params_good),
+	KUNIT_CASE(nl_xlate_params_missing),
+	KUNIT_CASE(nl_xlate_params_refused),
 	{}
 };
 
