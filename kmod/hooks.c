@@ -209,36 +209,71 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
  * PMTU exception (see hmmp_icmp_in()).
  */
 static unsigned int hmmp_outer_mtu(const struct dst_entry *dst,
-				   const struct hmmp_binding *b)
+				   const struct hmmp_tun_path *path)
 {
 	unsigned int mtu = dst_metric_raw(dst, RTAX_MTU);
-	u32 pmtu = hmmp_path_pmtu(&b->path, jiffies);
+	u32 pmtu = hmmp_path_pmtu(path, jiffies);
 
 	if (!mtu)
 		mtu = READ_ONCE(dst->dev->mtu);
 	return pmtu && pmtu < mtu ? pmtu : mtu;
 }
 
-static unsigned int hmmp_track(struct hmmp_net *hn, struct sk_buff *skb,
-			       enum hmmp_dir dir)
+/* SIP_EYE observes; it never drops. Returns hmmp_tcp_parse()'s result,
+ * @seg filled when 0.
+ */
+static int hmmp_track(struct hmmp_net *hn, struct sk_buff *skb,
+		      enum hmmp_dir dir, struct hmmp_tcp_seg *seg)
 {
-	struct hmmp_tcp_seg seg;
 	int err;
 
-	err = hmmp_tcp_parse(skb, &seg);
+	err = hmmp_tcp_parse(skb, seg);
 	if (!err)
-		hmmp_sipeye_track(&hn->sipeye, dir, &seg, jiffies);
+		hmmp_sipeye_track(&hn->sipeye, dir, seg, jiffies);
 	else if (err == -EINVAL)
 		hmmp_sipeye_count_invalid(&hn->sipeye);
-	/* SIP_EYE observes; it never drops. */
-	return NF_ACCEPT;
+	return err;
 }
 
-static unsigned int hmmp_overhead(const struct hmmp_binding *b, bool with_src)
+/*
+ * What hmmp_tunnel_xmit() needs of the entry that names a tunnel: a
+ * binding, or a connection translation, whose segments are also
+ * rewritten to the peer's view on their way in.
+ */
+struct hmmp_tx {
+	const struct hmmp_tun_path *path;
+	struct hmmp_binding_ctr __percpu *ctr;
+	const struct hmmp_xlate *xlate;	/* NULL: a binding's */
+	__be16 port;
+	u8 encap;
+	bool min_src;
+};
+
+static void hmmp_tx_binding(struct hmmp_tx *tx, const struct hmmp_binding *b)
 {
-	if (b->encap == HMMP_ENCAP_IPIP)
+	tx->path = &b->path;
+	tx->ctr = b->ctr;
+	tx->xlate = NULL;
+	tx->port = b->port;
+	tx->encap = b->encap;
+	tx->min_src = b->min_src;
+}
+
+static void hmmp_tx_xlate(struct hmmp_tx *tx, const struct hmmp_xlate *x)
+{
+	tx->path = &x->path;
+	tx->ctr = x->ctr;
+	tx->xlate = x;
+	tx->port = x->port;
+	tx->encap = x->encap;
+	tx->min_src = false;
+}
+
+static unsigned int hmmp_overhead(u8 encap, bool with_src)
+{
+	if (encap == HMMP_ENCAP_IPIP)
 		return sizeof(struct iphdr);
-	if (b->encap == HMMP_ENCAP_UDP)
+	if (encap == HMMP_ENCAP_UDP)
 		return HMMP_UDP_OVERHEAD;
 	return with_src ? HMMP_MINIMAL_HLEN_SRC : HMMP_MINIMAL_HLEN;
 }
@@ -258,13 +293,12 @@ static bool hmmp_too_big(const struct sk_buff *skb, unsigned int mtu)
  * exception is the original flow's, 20 bytes narrower (hmmp_tunnel_xmit()
  * has already checked the outer size against the tunnel's path).
  */
-static int hmmp_encap_one(struct net *net, struct sk_buff *skb,
-			  const struct hmmp_binding *b, __be32 saddr,
-			  __be32 daddr, bool with_src)
+static int hmmp_encap_one(struct net *net, struct sk_buff *skb, u8 encap,
+			  __be32 saddr, __be32 daddr, bool with_src)
 {
 	int err;
 
-	if (b->encap == HMMP_ENCAP_IPIP)
+	if (encap == HMMP_ENCAP_IPIP)
 		err = hmmp_encap_ipip(net, skb, saddr, daddr, 0);
 	else
 		err = hmmp_encap_minimal(skb, saddr, daddr, with_src);
@@ -274,8 +308,8 @@ static int hmmp_encap_one(struct net *net, struct sk_buff *skb,
 }
 
 /*
- * Sends @skb (an IPv4 packet at skb->data) into the tunnel of @b, from
- * @saddr (0: the route's choice) to @daddr. In place when it can, so that
+ * Sends @skb (an IPv4 packet at skb->data) into the tunnel @tx describes,
+ * from @saddr (0: the route's choice) to @daddr. In place when it can, so that
  * the hook goes on with the encapsulated packet (NF_ACCEPT); a GSO packet
  * for minimal encapsulation, which has no GSO type, is segmented and each
  * segment sent on its own (NF_STOLEN); with @steal (forwarding) the packet
@@ -284,9 +318,13 @@ static int hmmp_encap_one(struct net *net, struct sk_buff *skb,
  * carrying the tunnel's MTU (RFC 2003 section 5.1). UDP encapsulation
  * leaves through the namespace's tunnel socket (udptun.c), always
  * NF_STOLEN; without a socket its packets are dropped and counted.
+ *
+ * A translation's segment is rewritten to the peer's view only after the
+ * checks: the ICMP errors they send (fragmentation-needed, relayed
+ * unreachables) quote it in this host's view, the one its TCP knows.
  */
 static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
-				     const struct hmmp_binding *b,
+				     const struct hmmp_tx *tx,
 				     __be32 saddr, __be32 daddr, bool steal)
 {
 	struct hmmp_dp_pcpu __percpu *dp = hn->dp;
@@ -297,7 +335,7 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		.daddr = daddr,
 		.saddr = saddr,
 		.flowi4_mark = skb->mark,
-		.flowi4_proto = b->encap == HMMP_ENCAP_IPIP ? IPPROTO_IPIP :
+		.flowi4_proto = tx->encap == HMMP_ENCAP_IPIP ? IPPROTO_IPIP :
 					HMMP_IPPROTO_MINIMAL,
 	};
 	struct sk_buff *segs_list, *seg, *next;
@@ -306,7 +344,7 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 	struct rtable *rt;
 	int err;
 
-	if (b->encap == HMMP_ENCAP_UDP) {
+	if (tx->encap == HMMP_ENCAP_UDP) {
 		usk = hmmp_udp_sock(net);
 		if (!usk) {
 			this_cpu_inc(dp->udp_nosock);
@@ -314,22 +352,27 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		}
 		fl4.flowi4_proto = IPPROTO_UDP;
 		fl4.fl4_sport = inet_sk(usk)->inet_sport;
-		fl4.fl4_dport = b->port;
+		fl4.fl4_dport = tx->port;
 	}
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return NF_DROP;
 	saddr = fl4.saddr;
-	if (hmmp_path_take_error(&b->path, jiffies)) {
+	if (hmmp_path_take_error(tx->path, jiffies)) {
 		/* RFC 2003 section 4.1: the tunnel reported trouble; tell
 		 * this sender, and still try to deliver.
 		 */
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
 		this_cpu_inc(dp->errors_relayed);
 	}
-	/* RFC 2004: the original source travels along when it changes. */
-	with_src = b->min_src || saddr != ip_hdr(skb)->saddr;
-	mtu = hmmp_outer_mtu(&rt->dst, b) - hmmp_overhead(b, with_src);
+	/* RFC 2004: the original source travels along when it changes
+	 * (a translation's is the peer's view of this host).
+	 */
+	with_src = tx->min_src ||
+		   saddr != (tx->xlate ? tx->xlate->peer_raddr :
+					 ip_hdr(skb)->saddr);
+	mtu = hmmp_outer_mtu(&rt->dst, tx->path) -
+	      hmmp_overhead(tx->encap, with_src);
 	if ((ip_hdr(skb)->frag_off & htons(IP_DF)) && hmmp_too_big(skb, mtu)) {
 		/* To the sender, local or not; a local TCP's error handler
 		 * then lowers the path MTU of its own route. (Not
@@ -347,14 +390,22 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		return NF_STOLEN;
 	}
 
+	if (tx->xlate) {
+		if (hmmp_xlate_to_peer(skb, tx->xlate)) {
+			ip_rt_put(rt);
+			return NF_DROP;
+		}
+		this_cpu_add(dp->xlate, segs);
+	}
+
 	if (usk) {
 		/* iptunnel_xmit() scrubs it: the outer flow is the socket's */
-		if (hmmp_udp_xmit(usk, skb, rt, saddr, daddr, b->port))
+		if (hmmp_udp_xmit(usk, skb, rt, saddr, daddr, tx->port))
 			return NF_STOLEN;	/* consumed, and not sent */
 		goto stolen;
 	}
 
-	if (b->encap == HMMP_ENCAP_MINIMAL && skb_is_gso(skb)) {
+	if (tx->encap == HMMP_ENCAP_MINIMAL && skb_is_gso(skb)) {
 		segs_list = hmmp_encap_segment(skb, 0);
 		if (IS_ERR(segs_list)) {
 			ip_rt_put(rt);
@@ -362,7 +413,8 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		}
 		skb_list_walk_safe(segs_list, seg, next) {
 			skb_mark_not_on_list(seg);
-			if (hmmp_encap_one(net, seg, b, saddr, daddr, with_src)) {
+			if (hmmp_encap_one(net, seg, tx->encap, saddr, daddr,
+					   with_src)) {
 				kfree_skb(seg);
 				continue;
 			}
@@ -374,7 +426,7 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		goto stolen;
 	}
 
-	err = hmmp_encap_one(net, skb, b, saddr, daddr, with_src);
+	err = hmmp_encap_one(net, skb, tx->encap, saddr, daddr, with_src);
 	if (err) {
 		ip_rt_put(rt);
 		return NF_DROP;
@@ -387,7 +439,7 @@ static unsigned int hmmp_tunnel_xmit(struct hmmp_net *hn, struct sk_buff *skb,
 		goto stolen;
 	}
 	this_cpu_add(dp->encap, segs);
-	hmmp_binding_count(b, HMMP_BINDING_ENCAP, segs, len);
+	hmmp_ctr_add(tx->ctr, HMMP_BINDING_ENCAP, segs, len);
 	return NF_ACCEPT;
 
 stolen:
@@ -396,26 +448,45 @@ stolen:
 		this_cpu_add(dp->fwd, segs);
 	else
 		this_cpu_add(dp->encap, segs);
-	hmmp_binding_count(b, HMMP_BINDING_ENCAP, segs, len);
+	hmmp_ctr_add(tx->ctr, HMMP_BINDING_ENCAP, segs, len);
 	return NF_STOLEN;
 }
 
 /*
- * Local-out: SIP_EYE first, then the tunnels this host starts: as a
- * correspondent, packets to a bound original address go to its care-of
- * address; as a mobile, packets from an original address to a bound
- * correspondent leave from the current address (reverse tunnel, so that
- * ingress filtering in the visited network passes them).
+ * Local-out: SIP_EYE first (in this host's view), then the tunnels this
+ * host starts. As a correspondent, a TCP segment of a translated
+ * connection (by this host's view) goes to the peer's view and into its
+ * tunnel, before any binding: the translation is the more specific; other
+ * packets to a bound original address go to its care-of address. As a
+ * mobile, packets from an original address to a bound correspondent leave
+ * from the current address (reverse tunnel, so that ingress filtering in
+ * the visited network passes them).
  */
 static unsigned int hmmp_local_out(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct hmmp_net *hn = hmmp_net(state->net);
 	const struct hmmp_binding *b;
+	const struct hmmp_xlate *x;
 	const struct iphdr *iph;
+	struct hmmp_tcp_seg seg;
+	struct hmmp_tx tx;
 	u32 roles;
+	int tcp;
 
-	hmmp_track(hn, skb, HMMP_DIR_OUT);
+	tcp = hmmp_track(hn, skb, HMMP_DIR_OUT, &seg);
+	if (!tcp && !hmmp_xlate_empty(&hn->xlates) &&
+	    (READ_ONCE(hn->roles) & HMMP_ROLE_CORRESPONDENT) &&
+	    !ip_is_fragment(ip_hdr(skb))) {
+		x = hmmp_xlate_lookup(&hn->xlates, seg.saddr, seg.sport,
+				      seg.daddr, seg.dport, jiffies);
+		if (x) {
+			hmmp_tx_xlate(&tx, x);
+			/* The outer source: this host's own address. */
+			return hmmp_tunnel_xmit(hn, skb, &tx, seg.saddr, x->coa,
+						false);
+		}
+	}
 	if (!atomic_read(&hn->bindings.count))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
@@ -425,16 +496,20 @@ static unsigned int hmmp_local_out(void *priv, struct sk_buff *skb,
 	if (roles & HMMP_ROLE_CORRESPONDENT) {
 		b = hmmp_binding_lookup(&hn->bindings, iph->daddr, iph->saddr,
 					HMMP_BIND_CORRESPONDENT, jiffies);
-		if (b)
-			return hmmp_tunnel_xmit(hn, skb, b, iph->saddr, b->coa,
-						false);
+		if (b) {
+			hmmp_tx_binding(&tx, b);
+			return hmmp_tunnel_xmit(hn, skb, &tx, iph->saddr,
+						b->coa, false);
+		}
 	}
 	if (roles & HMMP_ROLE_MOBILE) {
 		b = hmmp_binding_lookup(&hn->bindings, iph->saddr, iph->daddr,
 					HMMP_BIND_MOBILE, jiffies);
-		if (b)
-			return hmmp_tunnel_xmit(hn, skb, b, b->coa, iph->daddr,
-						false);
+		if (b) {
+			hmmp_tx_binding(&tx, b);
+			return hmmp_tunnel_xmit(hn, skb, &tx, b->coa,
+						iph->daddr, false);
+		}
 	}
 	return NF_ACCEPT;
 }
@@ -443,10 +518,12 @@ static unsigned int hmmp_local_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct hmmp_net *hn = hmmp_net(state->net);
+	struct hmmp_tcp_seg seg;
 
 	if (ip_hdr(skb)->protocol == IPPROTO_ICMP)
 		hmmp_icmp_in(hn, skb);
-	return hmmp_track(hn, skb, HMMP_DIR_IN);
+	hmmp_track(hn, skb, HMMP_DIR_IN, &seg);
+	return NF_ACCEPT;
 }
 
 /* Is the packet at skb->data addressed to this host? (Before routing.) */
@@ -476,6 +553,19 @@ static int hmmp_defrag(struct net *net, struct sk_buff *skb)
 }
 
 /*
+ * Could a connection translation take this tunnel packet that no binding
+ * names? A TCP segment, to a correspondent with translations: the lookup
+ * itself needs its ports, after decapsulation.
+ */
+static bool hmmp_xlate_may_decap(struct hmmp_net *hn, u32 kinds,
+				 const struct hmmp_decap_info *di)
+{
+	return (kinds & BIT(HMMP_BIND_CORRESPONDENT)) &&
+	       di->inner_protocol == IPPROTO_TCP &&
+	       !hmmp_xlate_empty(&hn->xlates);
+}
+
+/*
  * Pre-routing, after defragmentation and before conntrack: take packets
  * out of the tunnels this host ends. Only packets addressed to this host
  * are looked at: a router passes tunnels through untouched, whatever its
@@ -494,6 +584,7 @@ static unsigned int hmmp_pre_routing(void *priv, struct sk_buff *skb,
 {
 	struct hmmp_net *hn = hmmp_net(state->net);
 	const struct hmmp_binding *b;
+	const struct hmmp_xlate *x;
 	struct hmmp_decap_info di;
 	struct hmmp_tun_addrs a;
 	u32 roles, kinds = 0;
@@ -524,7 +615,9 @@ static unsigned int hmmp_pre_routing(void *priv, struct sk_buff *skb,
 	a.saddr = di.inner_saddr;
 	a.daddr = di.inner_daddr;
 	b = hmmp_tunnel_binding(hn, kinds, &a, false);
-	if (!b || b->encap != di.encap) {
+	if (b && b->encap != di.encap)
+		b = NULL;
+	if (!b && !hmmp_xlate_may_decap(hn, kinds, &di)) {
 		this_cpu_inc(hn->dp->unknown_peer);
 		return NF_DROP;
 	}
@@ -533,8 +626,23 @@ static unsigned int hmmp_pre_routing(void *priv, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
+	if (b) {
+		hmmp_binding_count(b, HMMP_BINDING_DECAP, segs, di.len);
+	} else {
+		/* Stripped already: dropped if no translation takes it. */
+		x = hmmp_xlate_decap(&hn->xlates, skb, di.outer_saddr, 0,
+				     di.encap, jiffies);
+		if (IS_ERR_OR_NULL(x)) {
+			if (x)
+				this_cpu_inc(hn->dp->decap_errors);
+			else
+				this_cpu_inc(hn->dp->unknown_peer);
+			return NF_DROP;
+		}
+		hmmp_ctr_add(x->ctr, HMMP_BINDING_DECAP, segs, di.len);
+		this_cpu_add(hn->dp->xlate, segs);
+	}
 	this_cpu_add(hn->dp->decap, segs);
-	hmmp_binding_count(b, HMMP_BINDING_DECAP, segs, di.len);
 	return NF_ACCEPT;
 }
 
@@ -551,6 +659,7 @@ static unsigned int hmmp_forward(void *priv, struct sk_buff *skb,
 	struct hmmp_net *hn = hmmp_net(state->net);
 	const struct hmmp_binding *b;
 	const struct iphdr *iph;
+	struct hmmp_tx tx;
 
 	if (!(READ_ONCE(hn->roles) & HMMP_ROLE_ROUTER) ||
 	    !atomic_read(&hn->bindings.count))
@@ -562,7 +671,8 @@ static unsigned int hmmp_forward(void *priv, struct sk_buff *skb,
 				HMMP_BIND_ROUTER, jiffies);
 	if (!b)
 		return NF_ACCEPT;
-	return hmmp_tunnel_xmit(hn, skb, b, 0, b->coa, true);
+	hmmp_tx_binding(&tx, b);
+	return hmmp_tunnel_xmit(hn, skb, &tx, 0, b->coa, true);
 }
 
 static const struct nf_hook_ops hmmp_nf_ops[] = {

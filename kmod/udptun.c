@@ -78,13 +78,30 @@ hmmp_udp_binding(struct hmmp_net *hn, const struct hmmp_decap_info *di)
 }
 
 /*
+ * Could a connection translation take a frame that no udp binding names?
+ * A TCP segment, to a correspondent with translations; the lookup itself
+ * (its ports) comes after decapsulation.
+ */
+static bool hmmp_udp_may_xlate(struct hmmp_net *hn,
+			       const struct hmmp_decap_info *di)
+{
+	return (READ_ONCE(hn->roles) & HMMP_ROLE_CORRESPONDENT) &&
+	       di->inner_protocol == IPPROTO_TCP &&
+	       !hmmp_xlate_empty(&hn->xlates);
+}
+
+/*
  * encap_rcv: > 0 hands the datagram on to the socket; 0 means consumed.
- * skb->data is at the UDP header, its checksum verified.
+ * skb->data is at the UDP header, its checksum verified. A frame is
+ * delivered only when a udp binding, or a connection translation, names
+ * its outer address and port; a translated segment is rewritten to this
+ * host's view first.
  */
 static int hmmp_udp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct hmmp_net *hn = hmmp_net(sock_net(sk));
 	const struct hmmp_binding *b;
+	const struct hmmp_xlate *x;
 	struct hmmp_decap_info di;
 	unsigned int segs;
 	int err;
@@ -95,21 +112,35 @@ static int hmmp_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (err)
 		goto error;
 	b = hmmp_udp_binding(hn, &di);
-	if (!b) {
+	if (!b && !hmmp_udp_may_xlate(hn, &di)) {
 		this_cpu_inc(hn->dp->udp_unknown);
 		goto drop;
 	}
 	if (hmmp_decap_apply(skb, &di))
 		goto error;
+	segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
+	if (b) {
+		hmmp_binding_count(b, HMMP_BINDING_DECAP, segs, di.len);
+	} else {
+		/* Stripped already: dropped if no translation takes it. */
+		x = hmmp_xlate_decap(&hn->xlates, skb, di.outer_saddr,
+				     di.outer_sport, HMMP_ENCAP_UDP, jiffies);
+		if (IS_ERR(x))
+			goto error;
+		if (!x) {
+			this_cpu_inc(hn->dp->udp_unknown);
+			goto drop;
+		}
+		hmmp_ctr_add(x->ctr, HMMP_BINDING_DECAP, segs, di.len);
+		this_cpu_add(hn->dp->xlate, segs);
+	}
 	/* The inner packet starts afresh: no route, no conntrack entry (the
 	 * outer flow's), no socket; it is received again on the same device,
 	 * through pre-routing, as if it had arrived alone.
 	 */
 	skb_scrub_packet(skb, false);
 	skb->protocol = htons(ETH_P_IP);
-	segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 	this_cpu_add(hn->dp->decap, segs);
-	hmmp_binding_count(b, HMMP_BINDING_DECAP, segs, di.len);
 	netif_rx(skb);
 	return 0;
 

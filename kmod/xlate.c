@@ -540,6 +540,33 @@ static void hmmp_xlate_port(struct sk_buff *skb, struct tcphdr *th,
 	*field = to;
 }
 
+const struct hmmp_xlate *hmmp_xlate_decap(struct hmmp_xlate_table *t,
+					  struct sk_buff *skb, __be32 coa,
+					  __be16 port, u8 encap,
+					  unsigned long now)
+{
+	const struct hmmp_xlate *x;
+	const struct iphdr *iph;
+	const struct tcphdr *th;
+	struct iphdr _iph;
+	struct tcphdr _th;
+
+	iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+	if (!iph || iph->protocol != IPPROTO_TCP || ip_is_fragment(iph) ||
+	    iph->ihl < 5)
+		return NULL;
+	th = skb_header_pointer(skb, iph->ihl * 4, sizeof(_th), &_th);
+	if (!th)
+		return NULL;
+	x = hmmp_xlate_lookup_peer(t, iph->saddr, th->source, iph->daddr,
+				   th->dest, coa, port, now);
+	if (!x || x->encap != encap)
+		return NULL;
+	if (hmmp_xlate_to_local(skb, x))
+		return ERR_PTR(-ENOMEM);
+	return x;
+}
+
 int hmmp_xlate_rewrite(struct sk_buff *skb, __be32 saddr, __be16 sport,
 		       __be32 daddr, __be16 dport)
 {

@@ -239,6 +239,21 @@ void hmmp_xlate_stats(struct hmmp_xlate_table *t, struct hmmp_xlate_stats *st);
 int hmmp_xlate_rewrite(struct sk_buff *skb, __be32 saddr, __be16 sport,
 		       __be32 daddr, __be16 dport);
 
+/*
+ * A tunnelled segment, its outer headers stripped (the inner IPv4 packet
+ * at skb->data), that no binding names: finds the translation for its
+ * peer's view and outer source (@coa, @port; 0 but for udp) of
+ * encapsulation @encap, and rewrites it to this host's view. Returns the
+ * translation (valid for the read side), NULL when none matches or the
+ * packet is no whole TCP segment (the caller drops it: nothing without a
+ * binding or a translation is delivered), or ERR_PTR(-ENOMEM). RCU read
+ * side.
+ */
+const struct hmmp_xlate *hmmp_xlate_decap(struct hmmp_xlate_table *t,
+					  struct sk_buff *skb, __be32 coa,
+					  __be16 port, u8 encap,
+					  unsigned long now);
+
 /* A segment this host sends, to the peer's view. */
 static inline int hmmp_xlate_to_peer(struct sk_buff *skb,
 				     const struct hmmp_xlate *x)

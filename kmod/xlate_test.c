@@ -635,6 +635,54 @@ static void xlate_rewrite_refuses(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/*
+ * A decapsulated segment: taken and rewritten only when a translation
+ * names its peer's view, its outer source and its encapsulation; the
+ * other mobile's segment (same private view, another port) gets its own
+ * connection's view.
+ */
+static void xlate_decap(struct kunit *test)
+{
+	struct xt_ctx *c = test->priv;
+	const struct hmmp_xlate *x;
+	struct sk_buff *skb;
+
+	KUNIT_ASSERT_EQ(test, xt_set(c, xp(nat1, 50000, coa1, 4500, 0),
+				     F_CREATE), 0);
+	KUNIT_ASSERT_EQ(test, xt_set(c, xp(nat1, 50001, coa1, 4501, 0),
+				     F_CREATE), 0);
+	rcu_read_lock();
+	skb = seg_pkt(test, priv, P(40000), cn, P(80), 20);
+	KUNIT_EXPECT_NULL(test, hmmp_xlate_decap(&c->t, skb, coa1, P(4502),
+						 HMMP_ENCAP_UDP, c->now));
+	KUNIT_EXPECT_NULL(test, hmmp_xlate_decap(&c->t, skb, coa2, P(4500),
+						 HMMP_ENCAP_UDP, c->now));
+	KUNIT_EXPECT_NULL(test, hmmp_xlate_decap(&c->t, skb, coa1, 0,
+						 HMMP_ENCAP_IPIP, c->now));
+	expect_tuple(test, skb, priv, P(40000), cn, P(80));
+	x = hmmp_xlate_decap(&c->t, skb, coa1, P(4501), HMMP_ENCAP_UDP,
+			     c->now);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(x));
+	expect_tuple(test, skb, nat1, P(50001), cn, P(80));
+	KUNIT_EXPECT_TRUE(test, seg_csums_ok(skb));
+	kfree_skb(skb);
+
+	skb = seg_pkt(test, priv, P(40000), cn, P(80), 20);
+	x = hmmp_xlate_decap(&c->t, skb, coa1, P(4500), HMMP_ENCAP_UDP,
+			     c->now);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(x));
+	expect_tuple(test, skb, nat1, P(50000), cn, P(80));
+	kfree_skb(skb);
+
+	/* Not TCP: never a translation's. */
+	skb = seg_pkt(test, priv, P(40000), cn, P(80), 20);
+	((struct iphdr *)skb->data)->protocol = IPPROTO_UDP;
+	KUNIT_EXPECT_NULL(test, hmmp_xlate_decap(&c->t, skb, coa1, P(4500),
+						 HMMP_ENCAP_UDP, c->now));
+	kfree_skb(skb);
+	rcu_read_unlock();
+}
+
 static struct kunit_case hmmp_xlate_cases[] = {
 	KUNIT_CASE(xlate_create_lookup),
 	KUNIT_CASE(xlate_outer_mismatch),
@@ -649,6 +697,7 @@ static struct kunit_case hmmp_xlate_cases[] = {
 	KUNIT_CASE(xlate_rewrite_views),
 	KUNIT_CASE(xlate_rewrite_random),
 	KUNIT_CASE(xlate_rewrite_refuses),
+	KUNIT_CASE(xlate_decap),
 	{}
 };
 
