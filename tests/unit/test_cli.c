@@ -105,12 +105,12 @@ static void test_objects(void **state)
 {
 	static const char *const prefixes[] = {
 		"co", "con", "conns", "bind", "stat", "ver", "mon", "hand",
-		"Conn", "CONFIG", "help2",
+		"Conn", "CONFIG", "help2", "xl", "xlat", "xlates", "XLATE",
 	};
 	/* the order of the help */
 	static const char *const order[] = {
-		"conn", "handoff", "binding", "config", "stats", "monitor",
-		"sctp", "version", "help",
+		"conn", "handoff", "binding", "xlate", "config", "stats",
+		"monitor", "sctp", "version", "help",
 	};
 	struct hmmpctl_req req;
 	char line[64], msg[128];
@@ -124,7 +124,7 @@ static void test_objects(void **state)
 		bad(line, msg);
 	}
 	/* the table: every object complete, names unique */
-	assert_int_equal(hmmpctl_nobjects, 9);
+	assert_int_equal(hmmpctl_nobjects, 10);
 	assert_int_equal(hmmpctl_nobjects, HMMP_ARRAY_SIZE(order));
 	for (i = 0; i < hmmpctl_nobjects; i++) {
 		const struct hmmpctl_object *o = hmmpctl_objects[i];
@@ -487,6 +487,259 @@ static void test_binding_del(void **state)
 	    "binding del: 'kind' given twice");
 }
 
+/* ---- xlate ---- */
+
+#define XL_KEY "192.0.2.1:40000 198.51.100.1:5001"
+#define XL_PEER "peer 10.0.0.7:5001 203.0.113.9:61000"
+
+static void test_xlate_show_flush(void **state)
+{
+	struct hmmpctl_req req;
+
+	(void)state;
+	ok(&req, "xlate", "xlate");
+	assert_int_equal(req.verb, HMMPCTL_SHOW);
+	assert_false(req.json);
+	ok(&req, "xlate show", "xlate");
+	assert_int_equal(req.verb, HMMPCTL_SHOW);
+	assert_false(req.json);
+	ok(&req, "xlate show -j", "xlate");
+	assert_int_equal(req.verb, HMMPCTL_SHOW);
+	assert_true(req.json);
+	ok(&req, "xlate show --json", "xlate");
+	assert_true(req.json);
+	ok(&req, "-j xlate show", "xlate");
+	assert_true(req.json);
+	ok(&req, "xlate flush", "xlate");
+	assert_int_equal(req.verb, HMMPCTL_FLUSH);
+	ok(&req, "xlate help", "xlate");
+	assert_int_equal(req.action, HMMPCTL_HELP);
+
+	bad("xlate show x", "xlate show: unexpected argument 'x'");
+	bad("xlate show -j -j", "xlate show: unexpected argument '-j'");
+	bad("xlate show -x", "xlate show: unexpected argument '-x'");
+	bad("xlate flush all", "xlate flush: unexpected argument 'all'");
+	bad("xlate flush -j", "xlate flush: unexpected argument '-j'");
+	bad("xlate sh", "xlate: unknown verb 'sh'");
+	bad("xlate change", "xlate: unknown verb 'change'");
+	bad("xlate delete " XL_KEY, "xlate: unknown verb 'delete'");
+	bad("xlate -j", "xlate: unknown verb '-j'");
+	bad("xlate 192.0.2.1:40000", "xlate: unknown verb '192.0.2.1:40000'");
+}
+
+static void test_xlate_add(void **state)
+{
+	struct hmmpctl_req req;
+	struct hmmp_xlate *x = &req.xlate;
+	const uint32_t key = 1u << HMMP_XLATE_A_LADDR | 1u << HMMP_XLATE_A_LPORT |
+			     1u << HMMP_XLATE_A_RADDR | 1u << HMMP_XLATE_A_RPORT;
+	const uint32_t peer = 1u << HMMP_XLATE_A_PEER_LADDR |
+			      1u << HMMP_XLATE_A_PEER_LPORT |
+			      1u << HMMP_XLATE_A_PEER_RADDR |
+			      1u << HMMP_XLATE_A_PEER_RPORT;
+
+	(void)state;
+	ok(&req, "xlate add " XL_KEY " " XL_PEER " via 203.0.113.5:4500 encap udp "
+		 "lifetime 60", "xlate");
+	assert_int_equal(req.verb, HMMPCTL_ADD);
+	assert_int_equal(x->laddr, ip("192.0.2.1"));
+	assert_int_equal(x->lport, 40000);
+	assert_int_equal(x->raddr, ip("198.51.100.1"));
+	assert_int_equal(x->rport, 5001);
+	assert_int_equal(x->peer_laddr, ip("10.0.0.7"));
+	assert_int_equal(x->peer_lport, 5001);
+	assert_int_equal(x->peer_raddr, ip("203.0.113.9"));
+	assert_int_equal(x->peer_rport, 61000);
+	assert_int_equal(x->coa, ip("203.0.113.5"));
+	assert_int_equal(x->port, 4500);
+	assert_int_equal(x->encap, HMMP_ENCAP_UDP);
+	assert_int_equal(x->lifetime, 60);
+	assert_int_equal(x->have, key | peer | 1u << HMMP_XLATE_A_COA |
+			 1u << HMMP_XLATE_A_PORT | 1u << HMMP_XLATE_A_ENCAP |
+			 1u << HMMP_XLATE_A_LIFETIME);
+
+	/* no lifetime: left to the module; no port with ipip */
+	ok(&req, "xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip",
+	   "xlate");
+	assert_int_equal(x->have, key | peer | 1u << HMMP_XLATE_A_COA |
+			 1u << HMMP_XLATE_A_ENCAP);
+	assert_int_equal(x->encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(x->port, 0);
+	assert_int_equal(x->lifetime, 0);
+
+	/* keywords in any order; replace; the ends of the ranges */
+	ok(&req, "xlate replace 0.0.0.1:1 255.255.255.255:65535 lifetime 0 "
+		 "encap minimal via 203.0.113.5 peer 10.0.0.7:65535 203.0.113.9:1",
+	   "xlate");
+	assert_int_equal(req.verb, HMMPCTL_REPLACE);
+	assert_int_equal(x->laddr, ip("0.0.0.1"));
+	assert_int_equal(x->lport, 1);
+	assert_int_equal(x->raddr, ip("255.255.255.255"));
+	assert_int_equal(x->rport, 65535);
+	assert_int_equal(x->peer_lport, 65535);
+	assert_int_equal(x->peer_rport, 1);
+	assert_int_equal(x->encap, HMMP_ENCAP_MINIMAL);
+	assert_int_equal(x->lifetime, 0);
+	assert_true(HMMP_HAVE(x, HMMP_XLATE_A_LIFETIME));
+	ok(&req, "xlate add " XL_KEY " " XL_PEER " via 203.0.113.5:1 encap udp "
+		 "lifetime 4294967295", "xlate");
+	assert_int_equal(x->port, 1);
+	assert_int_equal(x->lifetime, UINT32_MAX);
+	ok(&req, "xlate add " XL_KEY " encap udp via 203.0.113.5:65535 " XL_PEER,
+	   "xlate");
+	assert_int_equal(x->port, 65535);
+}
+
+static void test_xlate_add_errors(void **state)
+{
+	(void)state;
+	/* the key */
+	bad("xlate add", "xlate add: missing LADDR:LPORT");
+	bad("xlate replace", "xlate replace: missing LADDR:LPORT");
+	bad("xlate add 192.0.2.1:40000", "xlate add: missing RADDR:RPORT");
+	bad("xlate add 192.0.2.1 198.51.100.1:5001",
+	    "xlate add: bad LADDR:LPORT '192.0.2.1' (ADDR:PORT)");
+	bad("xlate add 192.0.2.1:40000 198.51.100.1",
+	    "xlate add: bad RADDR:RPORT '198.51.100.1' (ADDR:PORT)");
+	bad("xlate add 192.0.2:40000 198.51.100.1:5001",
+	    "xlate add: bad address '192.0.2' in LADDR:LPORT '192.0.2:40000'");
+	bad("xlate add :40000 198.51.100.1:5001",
+	    "xlate add: bad address '' in LADDR:LPORT ':40000'");
+	bad("xlate add 192.0.2.1:40000 198.51.100.256:5001",
+	    "xlate add: bad address '198.51.100.256' in RADDR:RPORT '198.51.100.256:5001'");
+	bad("xlate add 1234567890.1234567890:1 198.51.100.1:5001",
+	    "xlate add: bad address '1234567890.1234567890' in LADDR:LPORT '1234567890.1234567890:1'");
+	bad("xlate add peer 10.0.0.7:5001 203.0.113.9:61000",
+	    "xlate add: bad LADDR:LPORT 'peer' (ADDR:PORT)");
+	bad("xlate add 192.0.2.1:0 198.51.100.1:5001",
+	    "xlate add: bad port '0' in LADDR:LPORT '192.0.2.1:0' (1-65535)");
+	bad("xlate add 192.0.2.1:40000 198.51.100.1:65536",
+	    "xlate add: bad port '65536' in RADDR:RPORT '198.51.100.1:65536' (1-65535)");
+	bad("xlate add 192.0.2.1:-1 198.51.100.1:5001",
+	    "xlate add: bad port '-1' in LADDR:LPORT '192.0.2.1:-1' (1-65535)");
+	bad("xlate add 192.0.2.1: 198.51.100.1:5001",
+	    "xlate add: bad port '' in LADDR:LPORT '192.0.2.1:' (1-65535)");
+	bad("xlate add 192.0.2.1:80:81 198.51.100.1:5001",
+	    "xlate add: bad port '80:81' in LADDR:LPORT '192.0.2.1:80:81' (1-65535)");
+	bad("xlate add 192.0.2.1:4294967297 198.51.100.1:5001",
+	    "xlate add: bad port '4294967297' in LADDR:LPORT '192.0.2.1:4294967297' (1-65535)");
+
+	/* peer */
+	bad("xlate add " XL_KEY " via 203.0.113.5 encap ipip",
+	    "xlate add: 'peer PEER_LADDR:PEER_LPORT PEER_RADDR:PEER_RPORT' is required");
+	bad("xlate add " XL_KEY " peer",
+	    "xlate add: 'peer' needs PEER_LADDR:PEER_LPORT PEER_RADDR:PEER_RPORT");
+	bad("xlate add " XL_KEY " via 203.0.113.5 encap ipip peer 10.0.0.7:5001",
+	    "xlate add: 'peer' needs PEER_LADDR:PEER_LPORT PEER_RADDR:PEER_RPORT");
+	bad("xlate add " XL_KEY " peer 10.0.0.7 203.0.113.9:61000",
+	    "xlate add: bad PEER_LADDR:PEER_LPORT '10.0.0.7' (ADDR:PORT)");
+	bad("xlate add " XL_KEY " peer 10.0.0.7:5001 via",
+	    "xlate add: bad PEER_RADDR:PEER_RPORT 'via' (ADDR:PORT)");
+	bad("xlate add " XL_KEY " peer 10.0.0.x:5001 203.0.113.9:61000",
+	    "xlate add: bad address '10.0.0.x' in PEER_LADDR:PEER_LPORT '10.0.0.x:5001'");
+	bad("xlate add " XL_KEY " peer 10.0.0.7:5001 203.0.113.9:0",
+	    "xlate add: bad port '0' in PEER_RADDR:PEER_RPORT '203.0.113.9:0' (1-65535)");
+	bad("xlate add " XL_KEY " peer 10.0.0.7:70000 203.0.113.9:61000",
+	    "xlate add: bad port '70000' in PEER_LADDR:PEER_LPORT '10.0.0.7:70000' (1-65535)");
+	bad("xlate add " XL_KEY " " XL_PEER " " XL_PEER " via 203.0.113.5 encap ipip",
+	    "xlate add: 'peer' given twice");
+
+	/* via */
+	bad("xlate add " XL_KEY " " XL_PEER " encap ipip",
+	    "xlate add: 'via COA[:PORT]' is required");
+	bad("xlate add " XL_KEY " " XL_PEER " encap ipip via",
+	    "xlate add: 'via' needs a value");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113 encap ipip",
+	    "xlate add: bad address '203.0.113' in via '203.0.113'");
+	bad("xlate add " XL_KEY " " XL_PEER " via any encap ipip",
+	    "xlate add: bad address 'any' in via 'any'");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.x:4500 encap udp",
+	    "xlate add: bad address '203.0.113.x' in via '203.0.113.x:4500'");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5:0 encap udp",
+	    "xlate add: bad port '0' in via '203.0.113.5:0' (the far end's UDP port, 1-65535)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5:65536 encap udp",
+	    "xlate add: bad port '65536' in via '203.0.113.5:65536' (the far end's UDP port, 1-65535)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5: encap udp",
+	    "xlate add: bad port '' in via '203.0.113.5:' (the far end's UDP port, 1-65535)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 via 203.0.113.6 encap ipip",
+	    "xlate add: 'via' given twice");
+
+	/* encap, and the port that goes with udp only */
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5",
+	    "xlate add: 'encap ENCAP' is required (udp, ipip or minimal)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap",
+	    "xlate add: 'encap' needs a value");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap gre",
+	    "xlate add: bad encap 'gre' (udp, ipip or minimal)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap auto",
+	    "xlate add: bad encap 'auto' (udp, ipip or minimal)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap UDP",
+	    "xlate add: bad encap 'UDP' (udp, ipip or minimal)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap udp",
+	    "xlate add: 'encap udp' needs 'via COA:PORT' (the far end's UDP port)");
+	bad("xlate replace " XL_KEY " " XL_PEER " encap udp via 203.0.113.5 lifetime 5",
+	    "xlate replace: 'encap udp' needs 'via COA:PORT' (the far end's UDP port)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5:4500 encap ipip",
+	    "xlate add: a port in 'via' needs 'encap udp'");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5:4500 encap minimal",
+	    "xlate add: a port in 'via' needs 'encap udp'");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap udp port 4500",
+	    "xlate add: unknown argument 'port' (a udp tunnel's port goes in 'via COA:PORT')");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip encap ipip",
+	    "xlate add: 'encap' given twice");
+
+	/* lifetime */
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip lifetime",
+	    "xlate add: 'lifetime' needs a value");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip lifetime -1",
+	    "xlate add: bad number '-1' for lifetime (seconds, 0 = until deleted)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip lifetime 4294967296",
+	    "xlate add: bad number '4294967296' for lifetime (seconds, 0 = until deleted)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip lifetime 10s",
+	    "xlate add: bad number '10s' for lifetime (seconds, 0 = until deleted)");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip lifetime 1 lifetime 2",
+	    "xlate add: 'lifetime' given twice");
+
+	/* junk after */
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip foo",
+	    "xlate add: unknown argument 'foo'");
+	bad("xlate add " XL_KEY " " XL_PEER " via 203.0.113.5 encap ipip 60",
+	    "xlate add: unknown argument '60'");
+	bad("xlate add " XL_KEY " kind mobile", "xlate add: unknown argument 'kind'");
+	bad("xlate add " XL_KEY " 10.0.0.7:5001", "xlate add: unknown argument '10.0.0.7:5001'");
+}
+
+static void test_xlate_del(void **state)
+{
+	struct hmmpctl_req req;
+	struct hmmp_xlate *x = &req.xlate;
+
+	(void)state;
+	ok(&req, "xlate del " XL_KEY, "xlate");
+	assert_int_equal(req.verb, HMMPCTL_DEL);
+	assert_int_equal(x->have, 1u << HMMP_XLATE_A_LADDR | 1u << HMMP_XLATE_A_LPORT |
+			 1u << HMMP_XLATE_A_RADDR | 1u << HMMP_XLATE_A_RPORT);
+	assert_int_equal(x->laddr, ip("192.0.2.1"));
+	assert_int_equal(x->lport, 40000);
+	assert_int_equal(x->raddr, ip("198.51.100.1"));
+	assert_int_equal(x->rport, 5001);
+
+	bad("xlate del", "xlate del: missing LADDR:LPORT");
+	bad("xlate del 192.0.2.1:40000", "xlate del: missing RADDR:RPORT");
+	bad("xlate del 192.0.2.1 198.51.100.1",
+	    "xlate del: bad LADDR:LPORT '192.0.2.1' (ADDR:PORT)");
+	bad("xlate del 192.0.2.1:40000 198.51.100.1:0",
+	    "xlate del: bad port '0' in RADDR:RPORT '198.51.100.1:0' (1-65535)");
+	bad("xlate del 192.0.2.1:40000 198.51.100.1:65536",
+	    "xlate del: bad port '65536' in RADDR:RPORT '198.51.100.1:65536' (1-65535)");
+	bad("xlate del 192.0.2.256:40000 198.51.100.1:5001",
+	    "xlate del: bad address '192.0.2.256' in LADDR:LPORT '192.0.2.256:40000'");
+	bad("xlate del " XL_KEY " " XL_PEER, "xlate del: unexpected argument 'peer'");
+	bad("xlate del " XL_KEY " via 203.0.113.5",
+	    "xlate del: unexpected argument 'via'");
+	bad("xlate del " XL_KEY " x", "xlate del: unexpected argument 'x'");
+}
+
 /* not inlined: gcc takes the memstream's buffer for the local pointer to it */
 __attribute__((noinline)) static char *usage_of(const struct hmmpctl_object *o)
 {
@@ -544,6 +797,10 @@ int main(void)
 		cmocka_unit_test(test_binding_add),
 		cmocka_unit_test(test_binding_add_errors),
 		cmocka_unit_test(test_binding_del),
+		cmocka_unit_test(test_xlate_show_flush),
+		cmocka_unit_test(test_xlate_add),
+		cmocka_unit_test(test_xlate_add_errors),
+		cmocka_unit_test(test_xlate_del),
 		cmocka_unit_test(test_usage),
 	};
 

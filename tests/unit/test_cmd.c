@@ -69,6 +69,11 @@ static void put_conn(struct nl_msg *m, int i)
 	assert_int_equal(nla_put_u64(m, HMMP_CONN_A_AGE_MS, 5000), 0);
 	assert_int_equal(nla_put_u64(m, HMMP_CONN_A_IDLE_MS, 7), 0);
 	assert_int_equal(nla_put_u32(m, HMMP_CONN_A_HANDOFFS, (uint32_t)i), 0);
+	if (i) {	/* the peer opened: cl_id is its ISN */
+		assert_int_equal(nla_put_u32(m, HMMP_CONN_A_ISN_LOCAL, 777), 0);
+		assert_int_equal(nla_put_u32(m, HMMP_CONN_A_ISN_REMOTE,
+					     1000u + (uint32_t)i), 0);
+	}
 	nla_nest_end(m, n);
 }
 
@@ -90,6 +95,33 @@ static void put_binding(struct nl_msg *m, int i)
 	assert_int_equal(nla_put_u64(m, HMMP_BIND_A_EXPIRES_MS, 59500), 0);
 	assert_int_equal(nla_put_u64(m, HMMP_BIND_A_PKTS_ENCAP, 3), 0);
 	assert_int_equal(nla_put_u8(m, HMMP_BIND_A_MIN_SRC, 0), 0);
+	nla_nest_end(m, n);
+}
+
+/* Row 0 a udp translation (a NAT's port), the others ipip. */
+static void put_xlate(struct nl_msg *m, int i)
+{
+	struct nlattr *n = nla_nest_start(m, HMMP_A_XLATE);
+
+	assert_int_equal(nla_put_u32(m, HMMP_XLATE_A_LADDR, ip("192.0.2.1")), 0);
+	assert_int_equal(nla_put_u16(m, HMMP_XLATE_A_LPORT,
+				     htons((uint16_t)(40000 + i))), 0);
+	assert_int_equal(nla_put_u32(m, HMMP_XLATE_A_RADDR, ip("198.51.100.1")), 0);
+	assert_int_equal(nla_put_u16(m, HMMP_XLATE_A_RPORT, htons(5001)), 0);
+	assert_int_equal(nla_put_u32(m, HMMP_XLATE_A_PEER_LADDR, ip("10.0.0.7")), 0);
+	assert_int_equal(nla_put_u16(m, HMMP_XLATE_A_PEER_LPORT, htons(5001)), 0);
+	assert_int_equal(nla_put_u32(m, HMMP_XLATE_A_PEER_RADDR, ip("203.0.113.9")), 0);
+	assert_int_equal(nla_put_u16(m, HMMP_XLATE_A_PEER_RPORT,
+				     htons((uint16_t)(61000 + i))), 0);
+	assert_int_equal(nla_put_u32(m, HMMP_XLATE_A_COA, ip("203.0.113.5")), 0);
+	if (!i)
+		assert_int_equal(nla_put_u16(m, HMMP_XLATE_A_PORT, htons(4500)), 0);
+	assert_int_equal(nla_put_u8(m, HMMP_XLATE_A_ENCAP,
+				    i ? HMMP_ENCAP_IPIP : HMMP_ENCAP_UDP), 0);
+	assert_int_equal(nla_put_u32(m, HMMP_XLATE_A_LIFETIME, 60), 0);
+	assert_int_equal(nla_put_u64(m, HMMP_XLATE_A_EXPIRES_MS, 59500), 0);
+	assert_int_equal(nla_put_u64(m, HMMP_XLATE_A_PKTS_ENCAP, 3), 0);
+	assert_int_equal(nla_put_u64(m, HMMP_XLATE_A_PKTS_DECAP, 2), 0);
 	nla_nest_end(m, n);
 }
 
@@ -121,6 +153,8 @@ static void module(const struct nlmsghdr *req)
 		assert_int_equal(nla_put_u64(m, HMMP_STAT_A_CONN_CREATED, 5), 0);
 		assert_int_equal(nla_put_u64(m, HMMP_STAT_A_HANDOFFS, 1), 0);
 		assert_int_equal(nla_put_u64(m, HMMP_STAT_A_UDP_NOSOCK, 4), 0);
+		assert_int_equal(nla_put_u32(m, HMMP_STAT_A_XLATE_COUNT, 1), 0);
+		assert_int_equal(nla_put_u64(m, HMMP_STAT_A_XLATE_PKTS, 9), 0);
 		nla_nest_end(m, n);
 		fk_reply(m);
 		break;
@@ -138,12 +172,15 @@ static void module(const struct nlmsghdr *req)
 		break;
 	case HMMP_CMD_CONN_GET:
 	case HMMP_CMD_BINDING_GET:
+	case HMMP_CMD_XLATE_GET:
 		for (i = 0; i < kernel.rows; i++) {
 			m = fk_msg(req, FK_FAMILY, cmd, NLM_F_MULTI);
 			if (kernel.bad_row && i == 1)
 				;	/* a record without its nest */
 			else if (cmd == HMMP_CMD_CONN_GET)
 				put_conn(m, i);
+			else if (cmd == HMMP_CMD_XLATE_GET)
+				put_xlate(m, i);
 			else
 				put_binding(m, i);
 			fk_reply(m);
@@ -152,13 +189,15 @@ static void module(const struct nlmsghdr *req)
 		return;		/* a dump ends with DONE, no ACK */
 	case HMMP_CMD_HANDOFF:
 	case HMMP_CMD_BINDING_FLUSH:
+	case HMMP_CMD_XLATE_FLUSH:
 		m = fk_msg(req, FK_FAMILY, cmd, 0);
 		assert_int_equal(nla_put_u32(m, HMMP_A_COUNT,
-					     cmd == HMMP_CMD_HANDOFF ? 3 : 2), 0);
+					     cmd == HMMP_CMD_HANDOFF ? 3 :
+					     cmd == HMMP_CMD_XLATE_FLUSH ? 4 : 2), 0);
 		fk_reply(m);
 		break;
 	default:
-		break;		/* BINDING_NEW/DEL: just the ACK */
+		break;		/* BINDING_NEW/DEL, XLATE_NEW/DEL: just the ACK */
 	}
 	fk_ack(req, 0, NULL);
 }
@@ -254,11 +293,11 @@ static void test_stats(void **state)
 {
 	(void)state;
 	expect("stats", 0, "conn_count 2\nconn_max 65536\nconn_created 5\nhandoffs 1\n"
-	       "udp_nosock 4\n", "");
+	       "udp_nosock 4\nxlate_count 1\nxlate_pkts 9\n", "");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_STATS_GET);
 	expect("-j stats show", 0,
 	       "{\"conn_count\":2,\"conn_max\":65536,\"conn_created\":5,\"handoffs\":1,"
-	       "\"udp_nosock\":4}\n", "");
+	       "\"udp_nosock\":4,\"xlate_count\":1,\"xlate_pkts\":9}\n", "");
 }
 
 static void test_config(void **state)
@@ -298,9 +337,9 @@ static void test_conn(void **state)
 
 	(void)state;
 	expect("conn", 0,
-	       "orig_local  prev_local  cur_local    remote        lport  rport  state        cl_id  opener  pkts_out  pkts_in  bytes_out  bytes_in  age_ms  idle_ms  handoffs\n"
-	       "192.0.2.1   0.0.0.0     192.0.2.1    198.51.100.1  40000  5001   established  1000   local   10        12       1000       123456    5000    7        0\n"
-	       "192.0.2.1   192.0.2.1   203.0.113.5  198.51.100.1  40001  5001   established  1001   remote  10        12       1000       123456    5000    7        1\n",
+	       "orig_local  prev_local  cur_local    remote        lport  rport  state        cl_id  opener  pkts_out  pkts_in  bytes_out  bytes_in  age_ms  idle_ms  handoffs  isn_local  isn_remote\n"
+	       "192.0.2.1   0.0.0.0     192.0.2.1    198.51.100.1  40000  5001   established  1000   local   10        12       1000       123456    5000    7        0         -          -\n"
+	       "192.0.2.1   192.0.2.1   203.0.113.5  198.51.100.1  40001  5001   established  1001   remote  10        12       1000       123456    5000    7        1         777        1001\n",
 	       "2 connections\n");
 	assert_int_equal(fk_req_cmd(), HMMP_CMD_CONN_GET);
 	assert_true(fk.req->nlmsg_flags & NLM_F_DUMP);
@@ -472,6 +511,135 @@ static void test_binding_show_flush(void **state)
 	expect("-j binding flush", 0, "{\"flushed\":2}\n", "");
 }
 
+static void xlate_req(struct nlattr *x[HMMP_XLATE_A_MAX + 1])
+{
+	struct nlattr *tb[HMMP_A_MAX + 1];
+
+	req_attrs(tb);
+	assert_non_null(tb[HMMP_A_XLATE]);
+	assert_null(tb[HMMP_A_BINDING]);
+	assert_int_equal(nla_parse_nested(x, HMMP_XLATE_A_MAX, tb[HMMP_A_XLATE],
+					  NULL), 0);
+}
+
+static void xlate_key_is(struct nlattr *x[HMMP_XLATE_A_MAX + 1])
+{
+	assert_int_equal(nla_len(x[HMMP_XLATE_A_LADDR]), 4);
+	assert_int_equal(nla_get_u32(x[HMMP_XLATE_A_LADDR]), ip("192.0.2.1"));
+	assert_int_equal(nla_len(x[HMMP_XLATE_A_LPORT]), 2);
+	assert_int_equal(ntohs(nla_get_u16(x[HMMP_XLATE_A_LPORT])), 40000);
+	assert_int_equal(nla_get_u32(x[HMMP_XLATE_A_RADDR]), ip("198.51.100.1"));
+	assert_int_equal(nla_len(x[HMMP_XLATE_A_RPORT]), 2);
+	assert_int_equal(ntohs(nla_get_u16(x[HMMP_XLATE_A_RPORT])), 5001);
+}
+
+static void test_xlate_add_del(void **state)
+{
+	struct nlattr *x[HMMP_XLATE_A_MAX + 1];
+	int i;
+
+	(void)state;
+	expect("xlate add 192.0.2.1:40000 198.51.100.1:5001 peer 10.0.0.7:5001 "
+	       "203.0.113.9:61000 via 203.0.113.5:4500 encap udp lifetime 30",
+	       0, "", "");
+	assert_int_equal(fk_req_cmd(), HMMP_CMD_XLATE_NEW);
+	assert_false(fk.req->nlmsg_flags & NLM_F_REPLACE);
+	xlate_req(x);
+	xlate_key_is(x);
+	assert_int_equal(nla_get_u32(x[HMMP_XLATE_A_PEER_LADDR]), ip("10.0.0.7"));
+	assert_int_equal(ntohs(nla_get_u16(x[HMMP_XLATE_A_PEER_LPORT])), 5001);
+	assert_int_equal(nla_get_u32(x[HMMP_XLATE_A_PEER_RADDR]), ip("203.0.113.9"));
+	assert_int_equal(ntohs(nla_get_u16(x[HMMP_XLATE_A_PEER_RPORT])), 61000);
+	assert_int_equal(nla_get_u32(x[HMMP_XLATE_A_COA]), ip("203.0.113.5"));
+	assert_int_equal(nla_len(x[HMMP_XLATE_A_PORT]), 2);
+	assert_int_equal(ntohs(nla_get_u16(x[HMMP_XLATE_A_PORT])), 4500);
+	assert_int_equal(nla_len(x[HMMP_XLATE_A_ENCAP]), 1);
+	assert_int_equal(nla_get_u8(x[HMMP_XLATE_A_ENCAP]), HMMP_ENCAP_UDP);
+	assert_int_equal(nla_get_u32(x[HMMP_XLATE_A_LIFETIME]), 30);
+	for (i = HMMP_XLATE_A_EXPIRES_MS; i <= HMMP_XLATE_A_MAX; i++)
+		assert_null(x[i]);	/* replies only */
+
+	expect("xlate replace 192.0.2.1:40000 198.51.100.1:5001 peer 10.0.0.7:5001 "
+	       "203.0.113.9:61000 via 203.0.113.6 encap minimal", 0, "", "");
+	assert_int_equal(fk_req_cmd(), HMMP_CMD_XLATE_NEW);
+	assert_true(fk.req->nlmsg_flags & NLM_F_REPLACE);
+	assert_true(fk.req->nlmsg_flags & NLM_F_CREATE);
+	xlate_req(x);
+	xlate_key_is(x);
+	assert_int_equal(nla_get_u32(x[HMMP_XLATE_A_COA]), ip("203.0.113.6"));
+	assert_int_equal(nla_get_u8(x[HMMP_XLATE_A_ENCAP]), HMMP_ENCAP_MINIMAL);
+	assert_null(x[HMMP_XLATE_A_PORT]);
+	assert_null(x[HMMP_XLATE_A_LIFETIME]);	/* left to the module */
+
+	expect("xlate del 192.0.2.1:40000 198.51.100.1:5001", 0, "", "");
+	assert_int_equal(fk_req_cmd(), HMMP_CMD_XLATE_DEL);
+	xlate_req(x);
+	xlate_key_is(x);	/* the key and nothing else */
+	for (i = HMMP_XLATE_A_PEER_LADDR; i <= HMMP_XLATE_A_MAX; i++)
+		assert_null(x[i]);
+
+	kernel.err = EEXIST;
+	kernel.extack = "translation exists";
+	expect("xlate add 192.0.2.1:40000 198.51.100.1:5001 peer 10.0.0.7:5001 "
+	       "203.0.113.9:61000 via 203.0.113.5 encap ipip", HMMP_EXIT_KERNEL, "", "");
+	assert_string_equal(F->nl.msg, "File exists: translation exists");
+	kernel.err = ENOENT;
+	kernel.extack = NULL;
+	expect("xlate del 192.0.2.1:40000 198.51.100.1:5001", HMMP_EXIT_KERNEL, "", "");
+	assert_string_equal(F->nl.msg, "No such file or directory");
+	kernel.err = EPERM;
+	expect("xlate flush", HMMP_EXIT_PERM, "", "");
+	assert_string_equal(F->nl.msg, HMMP_MSG_PERM);
+	/* a module from before translations */
+	kernel.err = EOPNOTSUPP;
+	expect("xlate add 192.0.2.1:40000 198.51.100.1:5001 peer 10.0.0.7:5001 "
+	       "203.0.113.9:61000 via 203.0.113.5 encap ipip", HMMP_EXIT_KERNEL, "", "");
+	assert_string_equal(F->nl.msg,
+			    "Operation not supported: the loaded hmmp.ko does not implement this command");
+}
+
+static void test_xlate_show_flush(void **state)
+{
+	static const char *const json1 =
+		"[{\"laddr\":\"192.0.2.1\",\"lport\":40000,\"raddr\":\"198.51.100.1\","
+		"\"rport\":5001,\"peer_laddr\":\"10.0.0.7\",\"peer_lport\":5001,"
+		"\"peer_raddr\":\"203.0.113.9\",\"peer_rport\":61000,"
+		"\"coa\":\"203.0.113.5\",\"port\":4500,\"encap\":\"udp\","
+		"\"lifetime\":60,\"expires_ms\":59500,\"pkts_encap\":3,"
+		"\"pkts_decap\":2}]\n";
+
+	(void)state;
+	kernel.rows = 1;
+	expect("xlate", 0,
+	       "laddr      lport  raddr         rport  peer_laddr  peer_lport  peer_raddr   peer_rport  coa          port  encap  lifetime  expires_ms  pkts_encap  pkts_decap\n"
+	       "192.0.2.1  40000  198.51.100.1  5001   10.0.0.7    5001        203.0.113.9  61000       203.0.113.5  4500  udp    60        59500       3           2\n",
+	       "1 translations\n");
+	assert_int_equal(fk_req_cmd(), HMMP_CMD_XLATE_GET);
+	assert_true(fk.req->nlmsg_flags & NLM_F_DUMP);
+	expect("-j xlate show", 0, json1, "1 translations\n");
+	expect("xlate show -j", 0, json1, "1 translations\n");
+	assert_true(json_lines_valid(F->out));
+	kernel.rows = 2;	/* an ipip one: no port, "-" in its column */
+	expect("xlate show", 0,
+	       "laddr      lport  raddr         rport  peer_laddr  peer_lport  peer_raddr   peer_rport  coa          port  encap  lifetime  expires_ms  pkts_encap  pkts_decap\n"
+	       "192.0.2.1  40000  198.51.100.1  5001   10.0.0.7    5001        203.0.113.9  61000       203.0.113.5  4500  udp    60        59500       3           2\n"
+	       "192.0.2.1  40001  198.51.100.1  5001   10.0.0.7    5001        203.0.113.9  61001       203.0.113.5  -     ipip   60        59500       3           2\n",
+	       "2 translations\n");
+	kernel.rows = 0;
+	expect("xlate", 0, "", "0 translations\n");
+	expect("-j xlate", 0, "[]\n", "0 translations\n");
+	kernel.rows = 3;
+	kernel.bad_row = true;
+	expect("-j xlate", HMMP_EXIT_KERNEL, json1, "");
+	assert_string_equal(F->nl.msg,
+			    "malformed reply from the kernel (Unable to parse object)");
+	kernel.bad_row = false;
+
+	expect("xlate flush", 0, "4 translations flushed\n", "");
+	assert_int_equal(fk_req_cmd(), HMMP_CMD_XLATE_FLUSH);
+	expect("-j xlate flush", 0, "{\"flushed\":4}\n", "");
+}
+
 /* Every command says the same when the module is not loaded: exit 2. */
 static void test_no_module(void **state)
 {
@@ -479,7 +647,9 @@ static void test_no_module(void **state)
 		"version", "stats", "config", "config set table_max 5", "conn",
 		"handoff to 1.2.3.4", "monitor", "binding", "binding flush",
 		"binding add 1.2.3.4 coa 5.6.7.8", "binding del 1.2.3.4",
-		"-j conn",
+		"-j conn", "xlate", "xlate show -j", "xlate flush",
+		"xlate add 1.2.3.4:1 5.6.7.8:2 peer 1.1.1.1:3 2.2.2.2:4 via 5.5.5.5 encap ipip",
+		"xlate del 1.2.3.4:1 5.6.7.8:2",
 	};
 	size_t i;
 
@@ -603,6 +773,8 @@ int main(void)
 		T(test_handoff),
 		T(test_binding_add_del),
 		T(test_binding_show_flush),
+		T(test_xlate_add_del),
+		T(test_xlate_show_flush),
 		T(test_no_module),
 		T(test_monitor),
 		T(test_monitor_json),

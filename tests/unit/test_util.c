@@ -217,6 +217,10 @@ static void test_reason_and_stat_names(void **state)
 	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_PMTU_SENT), "pmtu_sent");
 	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_UDP_UNKNOWN), "udp_unknown");
 	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_UDP_NOSOCK), "udp_nosock");
+	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_XLATE_COUNT), "xlate_count");
+	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_XLATE_TABLE_FULL),
+			    "xlate_table_full");
+	assert_string_equal(hmmp_stat_name(HMMP_STAT_A_XLATE_PKTS), "xlate_pkts");
 	/* every counter named, all names different */
 	for (i = HMMP_STAT_A_CONN_COUNT; i <= HMMP_STAT_A_MAX; i++) {
 		assert_non_null(hmmp_stat_name(i));

@@ -80,6 +80,7 @@ const struct hmmpctl_object *const hmmpctl_objects[] = {
 	&hmmpctl_obj_conn,
 	&hmmpctl_obj_handoff,
 	&hmmpctl_obj_binding,
+	&hmmpctl_obj_xlate,
 	&hmmpctl_obj_config,
 	&hmmpctl_obj_stats,
 	&hmmpctl_obj_monitor,
@@ -124,8 +125,8 @@ void hmmpctl_usage(FILE *out, const struct hmmpctl_object *obj)
 		"OPTIONS := { -j | --json }  JSON output\n"
 		"           { -h | --help }  this help\n"
 		"           { -V | --version }  version of hmmpctl\n"
-		"OBJECT := { conn | handoff | binding | config | stats | monitor |\n"
-		"            sctp | version | help }; no VERB means show.\n\n");
+		"OBJECT := { conn | handoff | binding | xlate | config | stats |\n"
+		"            monitor | sctp | version | help }; no VERB means show.\n\n");
 	for (i = 0; i < hmmpctl_nobjects; i++)
 		fprintf(out, "%-8s %s\n", hmmpctl_objects[i]->name,
 			hmmpctl_objects[i]->help);

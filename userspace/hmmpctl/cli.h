@@ -6,7 +6,7 @@
  *   hmmpctl [-j] OBJECT [VERB] [ARGS...]
  *
  * Objects and verbs are matched exactly (no prefixes); no verb means show.
- * Each object is one file (conn.c, handoff.c, binding.c, config.c,
+ * Each object is one file (conn.c, handoff.c, binding.c, xlate.c, config.c,
  * stats.c, monitor.c, sctp.c, version.c) that exports its struct
  * hmmpctl_object; cli.c holds the table, the option parsing and the
  * parsing helpers the objects share (declared at the end here); cmd.h
@@ -60,6 +60,7 @@ extern const size_t hmmpctl_nobjects;
 extern const struct hmmpctl_object hmmpctl_obj_conn;
 extern const struct hmmpctl_object hmmpctl_obj_handoff;
 extern const struct hmmpctl_object hmmpctl_obj_binding;
+extern const struct hmmpctl_object hmmpctl_obj_xlate;
 extern const struct hmmpctl_object hmmpctl_obj_config;
 extern const struct hmmpctl_object hmmpctl_obj_stats;
 extern const struct hmmpctl_object hmmpctl_obj_monitor;
@@ -88,6 +89,7 @@ struct hmmpctl_req {
 			uint32_t val[HMMPCTL_CFG_MAX];
 		} config;
 		struct hmmp_binding binding;	/* have: attributes given */
+		struct hmmp_xlate xlate;	/* have: attributes given */
 		struct {
 			char line[256];		/* the request to hmmpd */
 			int pid;		/* register pid: its sockets */

@@ -12,6 +12,17 @@
 #include "objects.h"
 #include "util.h"
 
+/*
+ * libnl checks an attribute's minimum length only; the attributes added
+ * with connection translations are checked for their exact length (a u32
+ * sent as 8 bytes is a malformed reply, not a u32).
+ */
+#define EXACT(t, len)	{ .type = (t), .maxlen = (len) }
+#define EXACT_U8	EXACT(NLA_U8, 1)
+#define EXACT_U16	EXACT(NLA_U16, 2)
+#define EXACT_U32	EXACT(NLA_U32, 4)
+#define EXACT_U64	EXACT(NLA_U64, 8)
+
 static struct nla_policy top_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_VERSION] = { .type = NLA_STRING },
 	[HMMP_A_API_VERSION] = { .type = NLA_U32 },
@@ -26,6 +37,7 @@ static struct nla_policy top_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_BINDING] = { .type = NLA_NESTED },
 	[HMMP_A_REASON] = { .type = NLA_U8 },
 	[HMMP_A_SOCK_FD] = { .type = NLA_U32 },
+	[HMMP_A_XLATE] = { .type = NLA_NESTED },
 };
 
 static struct nla_policy conn_policy[HMMP_CONN_A_MAX + 1] = {
@@ -45,6 +57,8 @@ static struct nla_policy conn_policy[HMMP_CONN_A_MAX + 1] = {
 	[HMMP_CONN_A_BYTES_OUT] = { .type = NLA_U64 },
 	[HMMP_CONN_A_BYTES_IN] = { .type = NLA_U64 },
 	[HMMP_CONN_A_HANDOFFS] = { .type = NLA_U32 },
+	[HMMP_CONN_A_ISN_LOCAL] = EXACT_U32,
+	[HMMP_CONN_A_ISN_REMOTE] = EXACT_U32,
 };
 
 static struct nla_policy bind_policy[HMMP_BIND_A_MAX + 1] = {
@@ -63,6 +77,27 @@ static struct nla_policy bind_policy[HMMP_BIND_A_MAX + 1] = {
 	[HMMP_BIND_A_BYTES_DECAP] = { .type = NLA_U64 },
 	[HMMP_BIND_A_MIN_SRC] = { .type = NLA_U8 },
 	[HMMP_BIND_A_PORT] = { .type = NLA_U16 },
+};
+
+static struct nla_policy xlate_policy[HMMP_XLATE_A_MAX + 1] = {
+	[HMMP_XLATE_A_LADDR] = EXACT_U32,
+	[HMMP_XLATE_A_LPORT] = EXACT_U16,
+	[HMMP_XLATE_A_RADDR] = EXACT_U32,
+	[HMMP_XLATE_A_RPORT] = EXACT_U16,
+	[HMMP_XLATE_A_PEER_LADDR] = EXACT_U32,
+	[HMMP_XLATE_A_PEER_LPORT] = EXACT_U16,
+	[HMMP_XLATE_A_PEER_RADDR] = EXACT_U32,
+	[HMMP_XLATE_A_PEER_RPORT] = EXACT_U16,
+	[HMMP_XLATE_A_COA] = EXACT_U32,
+	[HMMP_XLATE_A_PORT] = EXACT_U16,
+	[HMMP_XLATE_A_ENCAP] = EXACT_U8,
+	[HMMP_XLATE_A_LIFETIME] = EXACT_U32,
+	[HMMP_XLATE_A_EXPIRES_MS] = EXACT_U64,
+	[HMMP_XLATE_A_AGE_MS] = EXACT_U64,
+	[HMMP_XLATE_A_PKTS_ENCAP] = EXACT_U64,
+	[HMMP_XLATE_A_BYTES_ENCAP] = EXACT_U64,
+	[HMMP_XLATE_A_PKTS_DECAP] = EXACT_U64,
+	[HMMP_XLATE_A_BYTES_DECAP] = EXACT_U64,
 };
 
 int hmmp_msg_parse(struct nl_msg *msg, struct nlattr *tb[HMMP_A_MAX + 1])
@@ -126,6 +161,8 @@ int hmmp_conn_parse(struct nlattr *nest, struct hmmp_conn *c)
 	c->bytes_out = GET(tb, HMMP_CONN_A_BYTES_OUT, nla_get_u64);
 	c->bytes_in = GET(tb, HMMP_CONN_A_BYTES_IN, nla_get_u64);
 	c->handoffs = GET(tb, HMMP_CONN_A_HANDOFFS, nla_get_u32);
+	c->isn_local = GET(tb, HMMP_CONN_A_ISN_LOCAL, nla_get_u32);
+	c->isn_remote = GET(tb, HMMP_CONN_A_ISN_REMOTE, nla_get_u32);
 	return 0;
 }
 
@@ -144,6 +181,11 @@ void hmmp_conn_print(struct hmmp_pr *p, unsigned int f,
 	pr_str(p, f, "state", enum_str(hmmp_state_name(c->state), c->state, b));
 	if (HMMP_HAVE(c, HMMP_CONN_A_CL_ID))
 		pr_u64(p, f, "cl_id", c->cl_id);
+	/* absent for a record picked up mid-stream: its SYNs were not seen */
+	if (HMMP_HAVE(c, HMMP_CONN_A_ISN_LOCAL))
+		pr_u64(p, f, "isn_local", c->isn_local);
+	if (HMMP_HAVE(c, HMMP_CONN_A_ISN_REMOTE))
+		pr_u64(p, f, "isn_remote", c->isn_remote);
 	if (HMMP_HAVE(c, HMMP_CONN_A_OPENER))
 		pr_str(p, f, "opener",
 		       enum_str(hmmp_opener_name(c->opener), c->opener, b));
@@ -263,6 +305,145 @@ int hmmp_binding_put(struct nl_msg *msg, const struct hmmp_binding *b)
 	     nla_put_u8(msg, HMMP_BIND_A_MIN_SRC, b->min_src)) ||
 	    (HMMP_HAVE(b, HMMP_BIND_A_PORT) &&
 	     nla_put_u16(msg, HMMP_BIND_A_PORT, htons(b->port))))
+		return -NLE_NOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int hmmp_xlate_parse(struct nlattr *nest, struct hmmp_xlate *x)
+{
+	struct nlattr *tb[HMMP_XLATE_A_MAX + 1];
+	int i;
+
+	memset(x, 0, sizeof(*x));
+	if (!nest || nla_parse_nested(tb, HMMP_XLATE_A_MAX, nest, xlate_policy))
+		return HMMP_NL_BAD;
+	for (i = 1; i <= HMMP_XLATE_A_MAX; i++)
+		if (tb[i])
+			x->have |= 1u << i;
+	if (!tb[HMMP_XLATE_A_LADDR] || !tb[HMMP_XLATE_A_LPORT] ||
+	    !tb[HMMP_XLATE_A_RADDR] || !tb[HMMP_XLATE_A_RPORT])
+		return HMMP_NL_BAD;
+	x->laddr = GET(tb, HMMP_XLATE_A_LADDR, nla_get_u32);
+	x->lport = ntohs(GET(tb, HMMP_XLATE_A_LPORT, nla_get_u16));
+	x->raddr = GET(tb, HMMP_XLATE_A_RADDR, nla_get_u32);
+	x->rport = ntohs(GET(tb, HMMP_XLATE_A_RPORT, nla_get_u16));
+	x->peer_laddr = GET(tb, HMMP_XLATE_A_PEER_LADDR, nla_get_u32);
+	x->peer_lport = ntohs(GET(tb, HMMP_XLATE_A_PEER_LPORT, nla_get_u16));
+	x->peer_raddr = GET(tb, HMMP_XLATE_A_PEER_RADDR, nla_get_u32);
+	x->peer_rport = ntohs(GET(tb, HMMP_XLATE_A_PEER_RPORT, nla_get_u16));
+	x->coa = GET(tb, HMMP_XLATE_A_COA, nla_get_u32);
+	x->port = ntohs(GET(tb, HMMP_XLATE_A_PORT, nla_get_u16));
+	x->encap = GET(tb, HMMP_XLATE_A_ENCAP, nla_get_u8);
+	x->lifetime = GET(tb, HMMP_XLATE_A_LIFETIME, nla_get_u32);
+	x->expires_ms = GET(tb, HMMP_XLATE_A_EXPIRES_MS, nla_get_u64);
+	x->age_ms = GET(tb, HMMP_XLATE_A_AGE_MS, nla_get_u64);
+	x->pkts_encap = GET(tb, HMMP_XLATE_A_PKTS_ENCAP, nla_get_u64);
+	x->bytes_encap = GET(tb, HMMP_XLATE_A_BYTES_ENCAP, nla_get_u64);
+	x->pkts_decap = GET(tb, HMMP_XLATE_A_PKTS_DECAP, nla_get_u64);
+	x->bytes_decap = GET(tb, HMMP_XLATE_A_BYTES_DECAP, nla_get_u64);
+	return 0;
+}
+
+void hmmp_xlate_print(struct hmmp_pr *p, unsigned int f,
+		      const struct hmmp_xlate *x)
+{
+	static const struct {
+		int attr;
+		const char *key;
+		size_t off;
+	} counters[] = {
+#define C(a, k) { a, #k, offsetof(struct hmmp_xlate, k) }
+		C(HMMP_XLATE_A_EXPIRES_MS, expires_ms),
+		C(HMMP_XLATE_A_AGE_MS, age_ms),
+		C(HMMP_XLATE_A_PKTS_ENCAP, pkts_encap),
+		C(HMMP_XLATE_A_BYTES_ENCAP, bytes_encap),
+		C(HMMP_XLATE_A_PKTS_DECAP, pkts_decap),
+		C(HMMP_XLATE_A_BYTES_DECAP, bytes_decap),
+#undef C
+	};
+	char buf[24];
+	size_t i;
+
+	/* the key, always there (hmmp_xlate_parse needs it) */
+	pr_addr(p, f, "laddr", x->laddr);
+	pr_u64(p, f, "lport", x->lport);
+	pr_addr(p, f, "raddr", x->raddr);
+	pr_u64(p, f, "rport", x->rport);
+	if (HMMP_HAVE(x, HMMP_XLATE_A_PEER_LADDR))
+		pr_addr(p, f, "peer_laddr", x->peer_laddr);
+	if (HMMP_HAVE(x, HMMP_XLATE_A_PEER_LPORT))
+		pr_u64(p, f, "peer_lport", x->peer_lport);
+	if (HMMP_HAVE(x, HMMP_XLATE_A_PEER_RADDR))
+		pr_addr(p, f, "peer_raddr", x->peer_raddr);
+	if (HMMP_HAVE(x, HMMP_XLATE_A_PEER_RPORT))
+		pr_u64(p, f, "peer_rport", x->peer_rport);
+	if (HMMP_HAVE(x, HMMP_XLATE_A_COA))
+		pr_addr(p, f, "coa", x->coa);
+	if (HMMP_HAVE(x, HMMP_XLATE_A_PORT))
+		pr_u64(p, f, "port", x->port);
+	if (HMMP_HAVE(x, HMMP_XLATE_A_ENCAP))
+		pr_str(p, f, "encap",
+		       enum_str(hmmp_encap_name(x->encap), x->encap, buf));
+	if (HMMP_HAVE(x, HMMP_XLATE_A_LIFETIME))
+		pr_u64(p, f, "lifetime", x->lifetime);
+	for (i = 0; i < HMMP_ARRAY_SIZE(counters); i++) {
+		uint64_t v;
+
+		if (!HMMP_HAVE(x, counters[i].attr))
+			continue;
+		memcpy(&v, (const char *)x + counters[i].off, sizeof(v));
+		pr_u64(p, f, counters[i].key, v);
+	}
+}
+
+int hmmp_xlate_put(struct nl_msg *msg, const struct hmmp_xlate *x)
+{
+	static const struct {
+		int attr;
+		size_t off;
+	} addrs[] = {
+#define A(a, k) { a, offsetof(struct hmmp_xlate, k) }
+		A(HMMP_XLATE_A_LADDR, laddr),
+		A(HMMP_XLATE_A_RADDR, raddr),
+		A(HMMP_XLATE_A_PEER_LADDR, peer_laddr),
+		A(HMMP_XLATE_A_PEER_RADDR, peer_raddr),
+		A(HMMP_XLATE_A_COA, coa),
+	}, ports[] = {
+		A(HMMP_XLATE_A_LPORT, lport),
+		A(HMMP_XLATE_A_RPORT, rport),
+		A(HMMP_XLATE_A_PEER_LPORT, peer_lport),
+		A(HMMP_XLATE_A_PEER_RPORT, peer_rport),
+		A(HMMP_XLATE_A_PORT, port),
+#undef A
+	};
+	struct nlattr *nest = nla_nest_start(msg, HMMP_A_XLATE);
+	size_t i;
+
+	if (!nest)
+		return -NLE_NOMEM;
+	for (i = 0; i < HMMP_ARRAY_SIZE(addrs); i++) {
+		uint32_t v;
+
+		if (!HMMP_HAVE(x, addrs[i].attr))
+			continue;
+		memcpy(&v, (const char *)x + addrs[i].off, sizeof(v));
+		if (nla_put_u32(msg, addrs[i].attr, v))
+			return -NLE_NOMEM;
+	}
+	for (i = 0; i < HMMP_ARRAY_SIZE(ports); i++) {
+		uint16_t v;
+
+		if (!HMMP_HAVE(x, ports[i].attr))
+			continue;
+		memcpy(&v, (const char *)x + ports[i].off, sizeof(v));
+		if (nla_put_u16(msg, ports[i].attr, htons(v)))
+			return -NLE_NOMEM;
+	}
+	if ((HMMP_HAVE(x, HMMP_XLATE_A_ENCAP) &&
+	     nla_put_u8(msg, HMMP_XLATE_A_ENCAP, x->encap)) ||
+	    (HMMP_HAVE(x, HMMP_XLATE_A_LIFETIME) &&
+	     nla_put_u32(msg, HMMP_XLATE_A_LIFETIME, x->lifetime)))
 		return -NLE_NOMEM;
 	nla_nest_end(msg, nest);
 	return 0;

@@ -131,6 +131,9 @@ static const char *const stat_names[] = {
 	[HMMP_STAT_A_ERRORS_RELAYED] = "errors_relayed",
 	[HMMP_STAT_A_UDP_UNKNOWN] = "udp_unknown",
 	[HMMP_STAT_A_UDP_NOSOCK] = "udp_nosock",
+	[HMMP_STAT_A_XLATE_COUNT] = "xlate_count",
+	[HMMP_STAT_A_XLATE_TABLE_FULL] = "xlate_table_full",
+	[HMMP_STAT_A_XLATE_PKTS] = "xlate_pkts",
 };
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)
