@@ -121,17 +121,53 @@ hmmp_tunnel_binding(struct hmmp_net *hn, u32 kinds,
  * (hmmp_tunnel_xmit()), as Linux's ipip does; the quoted packet rarely
  * holds enough of the inner one to relay the error itself.
  */
+/*
+ * The translation whose tunnel a quoted packet went through: this host
+ * sent it, so its inner packet at @ioff is in the peer's view and its
+ * outer destination is the translation's far end (@coa, @port). Needs
+ * the inner TCP ports in the quote (routers quote up to 576 bytes since
+ * RFC 1812). RCU read side; @skb's data may move.
+ */
+static const struct hmmp_xlate *hmmp_icmp_xlate(struct hmmp_net *hn,
+						struct sk_buff *skb,
+						unsigned int ioff, __be32 coa,
+						__be16 port)
+{
+	const struct iphdr *inner;
+	const __be16 *ports;
+	unsigned int ihl;
+
+	if (hmmp_xlate_empty(&hn->xlates) ||
+	    !(READ_ONCE(hn->roles) & HMMP_ROLE_CORRESPONDENT))
+		return NULL;
+	inner = (const struct iphdr *)(skb->data + ioff);
+	if (inner->protocol != IPPROTO_TCP || inner->ihl < 5)
+		return NULL;
+	ihl = inner->ihl * 4;
+	if (!pskb_may_pull(skb, ioff + ihl + 2 * sizeof(__be16)))
+		return NULL;
+	inner = (const struct iphdr *)(skb->data + ioff);
+	ports = (const __be16 *)((const u8 *)inner + ihl);
+	return hmmp_xlate_lookup_peer(&hn->xlates, inner->daddr, ports[1],
+				      inner->saddr, ports[0], coa, port,
+				      jiffies);
+}
+
 static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 {
-	unsigned int off = ip_hdrlen(skb), need;
+	unsigned int off = ip_hdrlen(skb), need, ioff = 0;
 	const struct icmphdr *icmph;
 	const struct iphdr *outer, *inner;
 	const struct hmmp_minhdr *mh;
+	const struct hmmp_tun_path *path = NULL;
 	const struct hmmp_binding *b;
+	const struct hmmp_xlate *x;
 	struct hmmp_tun_addrs a;
+	__be16 port = 0;
+	u8 type, code;
 	u32 mtu;
 
-	if (!atomic_read(&hn->bindings.count))
+	if (!atomic_read(&hn->bindings.count) && hmmp_xlate_empty(&hn->xlates))
 		return;
 	need = off + sizeof(*icmph) + sizeof(*outer);
 	if (!pskb_may_pull(skb, need))
@@ -153,6 +189,10 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 		return;
 	icmph = (const struct icmphdr *)(skb->data + off);
 	outer = (const struct iphdr *)(icmph + 1);
+	/* Kept: further pulls may move the data. */
+	type = icmph->type;
+	code = icmph->code;
+	mtu = ntohs(icmph->un.frag.mtu);
 	a.outer_saddr = outer->saddr;
 	a.outer_daddr = outer->daddr;
 	if (outer->protocol == IPPROTO_UDP) {
@@ -166,11 +206,14 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 		inner = (const struct iphdr *)(uh + 1);
 		a.saddr = inner->saddr;
 		a.daddr = inner->daddr;
+		port = uh->dest;
+		ioff = (const u8 *)inner - skb->data;
 	} else if (outer->protocol == IPPROTO_IPIP) {
 		inner = (const struct iphdr *)((const u8 *)outer +
 					       outer->ihl * 4);
 		a.saddr = inner->saddr;
 		a.daddr = inner->daddr;
+		ioff = (const u8 *)inner - skb->data;
 	} else {
 		mh = (const struct hmmp_minhdr *)((const u8 *)outer +
 						  outer->ihl * 4);
@@ -190,17 +233,25 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 	b = hmmp_tunnel_binding(hn, BIT(HMMP_BIND_CORRESPONDENT) |
 				BIT(HMMP_BIND_MOBILE) | BIT(HMMP_BIND_ROUTER),
 				&a, true);
-	if (!b)
+	if (b) {
+		path = &b->path;
+	} else if (ioff) {
+		/* Minimal encapsulation's quote is not looked into: its
+		 * ports sit behind the forwarding header.
+		 */
+		x = hmmp_icmp_xlate(hn, skb, ioff, a.outer_daddr, port);
+		if (x)
+			path = &x->path;
+	}
+	if (!path)
 		return;
 	this_cpu_inc(hn->dp->tunnel_errors);
-	if (icmph->type == ICMP_DEST_UNREACH &&
-	    icmph->code == ICMP_FRAG_NEEDED) {
-		mtu = ntohs(icmph->un.frag.mtu);
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
 		if (mtu >= IPV4_MIN_MTU)
-			hmmp_path_note_pmtu(&b->path, mtu, jiffies + 600 * HZ);
+			hmmp_path_note_pmtu(path, mtu, jiffies + 600 * HZ);
 		return;
 	}
-	hmmp_path_note_error(&b->path, jiffies);
+	hmmp_path_note_error(path, jiffies);
 }
 
 /*
