@@ -36,13 +36,15 @@ tests/vm/scenarios/23-udp-nat.sh.
       the payload up to its first '|'; TOS as 0xNN, from IP_RECVTOS),
       until killed.
   tunpkt.py udp DST DPORT --sport N --inner-src A --inner-dst A
-                [--port N] [--kind good|badsum|badlen|text] [--tag T]
+                [--port N] [--kind good|badsum|badlen|text|tcp] [--tag T]
+                [--inner-sport N]
       one datagram from a UDP socket bound to --sport (0.0.0.0) to
       DST:DPORT: kind good, a UDP tunnel frame whose payload is a whole
       valid IPv4 packet (inner-src -> inner-dst, UDP to --port, payload
       TAG|); badsum, the same with a wrong header checksum; badlen, the
       same with a total length 4 bytes short of the payload; text, the
-      bytes of TAG alone. No scapy.
+      bytes of TAG alone; tcp, a valid IPv4/TCP ACK inner-src:inner-sport
+      -> inner-dst:port (as a connection's segment would be). No scapy.
   tunpkt.py pcap FILE PORT
       read a tcpdump capture (Ethernet) and decode each UDP datagram from
       or to PORT as an inner IPv4 packet (as 'tshark -d udp.port==PORT,ip'
@@ -634,10 +636,24 @@ def inner_udp(src, dst, port, tag, kind):
     return bytes(hdr) + udp
 
 
+def inner_tcp(src, sport, dst, dport):
+    """An IPv4/TCP ACK src:sport -> dst:dport, both checksums right."""
+    tcp = bytearray(struct.pack("!HHIIBBHHH", sport, dport, 0x12345678, 0x9abcdef0,
+                                5 << 4, 0x10, 512, 0, 0))
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
+    struct.pack_into("!H", tcp, 16, csum(pseudo + bytes(tcp)))
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0,
+                                socket.inet_aton(src), socket.inet_aton(dst)))
+    struct.pack_into("!H", hdr, 10, csum(bytes(hdr)))
+    return bytes(hdr) + bytes(tcp)
+
+
 def udp_frame(a):
     dst, dport = a.args[0], int(a.args[1])
     if a.kind == "text":
         data = a.tag.encode()
+    elif a.kind == "tcp":
+        data = inner_tcp(a.inner_src, a.inner_sport, a.inner_dst, a.port)
     else:
         data = inner_udp(a.inner_src, a.inner_dst, a.port, a.tag, a.kind)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -711,7 +727,9 @@ def main():
     ap.add_argument("--sport", type=int, default=0)
     ap.add_argument("--inner-src")
     ap.add_argument("--inner-dst")
-    ap.add_argument("--kind", choices=["good", "badsum", "badlen", "text"], default="good")
+    ap.add_argument("--kind", choices=["good", "badsum", "badlen", "text", "tcp"],
+                    default="good")
+    ap.add_argument("--inner-sport", type=int, default=40000)
     ap.add_argument("--tag", default="udp-frame")
     a = ap.parse_args()
     if a.cmd == "udp":
