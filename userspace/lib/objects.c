@@ -26,6 +26,7 @@ static struct nla_policy top_policy[HMMP_A_MAX + 1] = {
 	[HMMP_A_BINDING] = { .type = NLA_NESTED },
 	[HMMP_A_REASON] = { .type = NLA_U8 },
 	[HMMP_A_SOCK_FD] = { .type = NLA_U32 },
+	[HMMP_A_XLATE] = { .type = NLA_NESTED },
 };
 
 static struct nla_policy conn_policy[HMMP_CONN_A_MAX + 1] = {
@@ -45,6 +46,8 @@ static struct nla_policy conn_policy[HMMP_CONN_A_MAX + 1] = {
 	[HMMP_CONN_A_BYTES_OUT] = { .type = NLA_U64 },
 	[HMMP_CONN_A_BYTES_IN] = { .type = NLA_U64 },
 	[HMMP_CONN_A_HANDOFFS] = { .type = NLA_U32 },
+	[HMMP_CONN_A_ISN_LOCAL] = { .type = NLA_U32 },
+	[HMMP_CONN_A_ISN_REMOTE] = { .type = NLA_U32 },
 };
 
 static struct nla_policy bind_policy[HMMP_BIND_A_MAX + 1] = {
@@ -63,6 +66,27 @@ static struct nla_policy bind_policy[HMMP_BIND_A_MAX + 1] = {
 	[HMMP_BIND_A_BYTES_DECAP] = { .type = NLA_U64 },
 	[HMMP_BIND_A_MIN_SRC] = { .type = NLA_U8 },
 	[HMMP_BIND_A_PORT] = { .type = NLA_U16 },
+};
+
+static struct nla_policy xlate_policy[HMMP_XLATE_A_MAX + 1] = {
+	[HMMP_XLATE_A_LADDR] = { .type = NLA_U32 },
+	[HMMP_XLATE_A_LPORT] = { .type = NLA_U16 },
+	[HMMP_XLATE_A_RADDR] = { .type = NLA_U32 },
+	[HMMP_XLATE_A_RPORT] = { .type = NLA_U16 },
+	[HMMP_XLATE_A_PEER_LADDR] = { .type = NLA_U32 },
+	[HMMP_XLATE_A_PEER_LPORT] = { .type = NLA_U16 },
+	[HMMP_XLATE_A_PEER_RADDR] = { .type = NLA_U32 },
+	[HMMP_XLATE_A_PEER_RPORT] = { .type = NLA_U16 },
+	[HMMP_XLATE_A_COA] = { .type = NLA_U32 },
+	[HMMP_XLATE_A_PORT] = { .type = NLA_U16 },
+	[HMMP_XLATE_A_ENCAP] = { .type = NLA_U8 },
+	[HMMP_XLATE_A_LIFETIME] = { .type = NLA_U32 },
+	[HMMP_XLATE_A_EXPIRES_MS] = { .type = NLA_U64 },
+	[HMMP_XLATE_A_AGE_MS] = { .type = NLA_U64 },
+	[HMMP_XLATE_A_PKTS_ENCAP] = { .type = NLA_U64 },
+	[HMMP_XLATE_A_BYTES_ENCAP] = { .type = NLA_U64 },
+	[HMMP_XLATE_A_PKTS_DECAP] = { .type = NLA_U64 },
+	[HMMP_XLATE_A_BYTES_DECAP] = { .type = NLA_U64 },
 };
 
 int hmmp_msg_parse(struct nl_msg *msg, struct nlattr *tb[HMMP_A_MAX + 1])
@@ -126,6 +150,8 @@ int hmmp_conn_parse(struct nlattr *nest, struct hmmp_conn *c)
 	c->bytes_out = GET(tb, HMMP_CONN_A_BYTES_OUT, nla_get_u64);
 	c->bytes_in = GET(tb, HMMP_CONN_A_BYTES_IN, nla_get_u64);
 	c->handoffs = GET(tb, HMMP_CONN_A_HANDOFFS, nla_get_u32);
+	c->isn_local = GET(tb, HMMP_CONN_A_ISN_LOCAL, nla_get_u32);
+	c->isn_remote = GET(tb, HMMP_CONN_A_ISN_REMOTE, nla_get_u32);
 	return 0;
 }
 
@@ -264,6 +290,69 @@ int hmmp_binding_put(struct nl_msg *msg, const struct hmmp_binding *b)
 	    (HMMP_HAVE(b, HMMP_BIND_A_PORT) &&
 	     nla_put_u16(msg, HMMP_BIND_A_PORT, htons(b->port))))
 		return -NLE_NOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int hmmp_xlate_parse(struct nlattr *nest, struct hmmp_xlate *x)
+{
+	struct nlattr *tb[HMMP_XLATE_A_MAX + 1];
+	int i;
+
+	memset(x, 0, sizeof(*x));
+	if (!nest || nla_parse_nested(tb, HMMP_XLATE_A_MAX, nest, xlate_policy))
+		return HMMP_NL_BAD;
+	for (i = 1; i <= HMMP_XLATE_A_MAX; i++)
+		if (tb[i])
+			x->have |= 1u << i;
+	if (!tb[HMMP_XLATE_A_LADDR] || !tb[HMMP_XLATE_A_LPORT] ||
+	    !tb[HMMP_XLATE_A_RADDR] || !tb[HMMP_XLATE_A_RPORT])
+		return HMMP_NL_BAD;
+	x->laddr = GET(tb, HMMP_XLATE_A_LADDR, nla_get_u32);
+	x->lport = ntohs(GET(tb, HMMP_XLATE_A_LPORT, nla_get_u16));
+	x->raddr = GET(tb, HMMP_XLATE_A_RADDR, nla_get_u32);
+	x->rport = ntohs(GET(tb, HMMP_XLATE_A_RPORT, nla_get_u16));
+	x->peer_laddr = GET(tb, HMMP_XLATE_A_PEER_LADDR, nla_get_u32);
+	x->peer_lport = ntohs(GET(tb, HMMP_XLATE_A_PEER_LPORT, nla_get_u16));
+	x->peer_raddr = GET(tb, HMMP_XLATE_A_PEER_RADDR, nla_get_u32);
+	x->peer_rport = ntohs(GET(tb, HMMP_XLATE_A_PEER_RPORT, nla_get_u16));
+	x->coa = GET(tb, HMMP_XLATE_A_COA, nla_get_u32);
+	x->port = ntohs(GET(tb, HMMP_XLATE_A_PORT, nla_get_u16));
+	x->encap = GET(tb, HMMP_XLATE_A_ENCAP, nla_get_u8);
+	x->lifetime = GET(tb, HMMP_XLATE_A_LIFETIME, nla_get_u32);
+	x->expires_ms = GET(tb, HMMP_XLATE_A_EXPIRES_MS, nla_get_u64);
+	x->age_ms = GET(tb, HMMP_XLATE_A_AGE_MS, nla_get_u64);
+	x->pkts_encap = GET(tb, HMMP_XLATE_A_PKTS_ENCAP, nla_get_u64);
+	x->bytes_encap = GET(tb, HMMP_XLATE_A_BYTES_ENCAP, nla_get_u64);
+	x->pkts_decap = GET(tb, HMMP_XLATE_A_PKTS_DECAP, nla_get_u64);
+	x->bytes_decap = GET(tb, HMMP_XLATE_A_BYTES_DECAP, nla_get_u64);
+	return 0;
+}
+
+int hmmp_xlate_put(struct nl_msg *msg, const struct hmmp_xlate *x)
+{
+	struct nlattr *nest = nla_nest_start(msg, HMMP_A_XLATE);
+
+#define PUT32(a, v) (HMMP_HAVE(x, a) && nla_put_u32(msg, a, v))
+#define PUT16(a, v) (HMMP_HAVE(x, a) && nla_put_u16(msg, a, htons(v)))
+	if (!nest)
+		return -NLE_NOMEM;
+	if (PUT32(HMMP_XLATE_A_LADDR, x->laddr) ||
+	    PUT16(HMMP_XLATE_A_LPORT, x->lport) ||
+	    PUT32(HMMP_XLATE_A_RADDR, x->raddr) ||
+	    PUT16(HMMP_XLATE_A_RPORT, x->rport) ||
+	    PUT32(HMMP_XLATE_A_PEER_LADDR, x->peer_laddr) ||
+	    PUT16(HMMP_XLATE_A_PEER_LPORT, x->peer_lport) ||
+	    PUT32(HMMP_XLATE_A_PEER_RADDR, x->peer_raddr) ||
+	    PUT16(HMMP_XLATE_A_PEER_RPORT, x->peer_rport) ||
+	    PUT32(HMMP_XLATE_A_COA, x->coa) ||
+	    PUT16(HMMP_XLATE_A_PORT, x->port) ||
+	    (HMMP_HAVE(x, HMMP_XLATE_A_ENCAP) &&
+	     nla_put_u8(msg, HMMP_XLATE_A_ENCAP, x->encap)) ||
+	    PUT32(HMMP_XLATE_A_LIFETIME, x->lifetime))
+		return -NLE_NOMEM;
+#undef PUT32
+#undef PUT16
 	nla_nest_end(msg, nest);
 	return 0;
 }
