@@ -416,6 +416,7 @@ static int native_bind(struct native *n, struct cur *v)
 	uint32_t orig, coa, lifetime = n->def->lifetime;
 	uint8_t encap = n->def->encap, kind = 0;
 	bool seen_lifetime = false, seen_encap = false, seen_kind = false;
+	bool xlate_only = false;
 	uint16_t port = 0;
 	const char *w;
 	size_t len;
@@ -478,6 +479,14 @@ static int native_bind(struct native *n, struct cur *v)
 			}
 			continue;
 		}
+		if (n->answer && word_is(w, len, "xlate")) {
+			if (!word_is(val, vlen, "only")) {
+				LERR(n, "bad xlate (only)");
+				return -1;
+			}
+			xlate_only = true;
+			continue;
+		}
 		if (!word_is(w, len, "encap") && !word_is(w, len, "kind"))
 			continue;	/* an extension: ignored */
 		for (i = 0; i < vlen && i < sizeof(lc) - 1; i++)
@@ -528,6 +537,7 @@ static int native_bind(struct native *n, struct cur *v)
 			n->err))
 		return -1;
 	n->b->bind[n->b->nbind - 1].port = port;
+	n->b->bind[n->b->nbind - 1].xlate_only = xlate_only;
 	return 0;
 }
 
@@ -1012,6 +1022,8 @@ int hmmpd_body_build(const struct hmmpd_body *b, char *buf, size_t size,
 			   hmmpd_encap_name(bd->encap));
 		if (bd->kind)
 			out_printf(&o, "; kind=%s", hmmp_kind_name(bd->kind));
+		if (bd->xlate_only)
+			out_printf(&o, "; xlate=only");
 		out_printf(&o, "\r\n");
 		for (k = bd->first_conn; k < bd->first_conn + bd->nconn; k++) {
 			const struct hmmpd_tcp *t = &b->conn[k];

@@ -17,6 +17,7 @@
 #ifndef HMMPD_BODY_H
 #define HMMPD_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,6 +82,12 @@ struct hmmpd_bind {
 	uint16_t port;			/* host order; 0: none */
 	uint8_t encap;			/* enum hmmp_encap or HMMPD_ENCAP_AUTO */
 	uint8_t kind;			/* 0 or enum hmmp_bind_kind */
+	/*
+	 * An answer's "xlate=only": the receiver installed connection
+	 * translations for it (its Conn lines) and no address binding.
+	 * Ignored in a request (an extension there).
+	 */
+	bool xlate_only;
 	unsigned int first_conn, nconn;
 };
 
