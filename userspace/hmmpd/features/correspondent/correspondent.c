@@ -253,12 +253,14 @@ static void log_binding(const char *what, const struct hmmp_binding *b,
 		  b->lifetime, nconn);
 }
 
-static void log_xlate(const char *what, const struct hmmp_xlate *t)
+/* A delete's (key_only) names the key; the rest the translation. */
+static void log_xlate(const char *what, const struct hmmp_xlate *t,
+		      bool key_only)
 {
 	char l[HMMP_ADDRSTRLEN], r[HMMP_ADDRSTRLEN], pl[HMMP_ADDRSTRLEN],
 	     pr[HMMP_ADDRSTRLEN], c[HMMP_ADDRSTRLEN], port[8];
 
-	if (!HMMP_HAVE(t, HMMP_XLATE_A_COA)) {	/* a key only: a delete */
+	if (key_only) {
 		hmmpd_log(LOG_INFO, "xlate: %s %s:%u %s:%u", what,
 			  hmmp_addr_format(t->laddr, l), t->lport,
 			  hmmp_addr_format(t->raddr, r), t->rport);
@@ -380,7 +382,8 @@ static int apply(struct req_ctx *x)
 		if (r)
 			break;
 		if (op->xlate)
-			log_xlate(op->del ? "removed" : "installed", &op->x);
+			log_xlate(op->del ? "removed" : "installed", &op->x,
+				  op->del);
 		else
 			log_binding(op->del ? "removed" : "installed", &op->b,
 				    op->nconn);
@@ -395,7 +398,7 @@ static int apply(struct req_ctx *x)
 
 		if (op->xlate) {
 			restore_xlate(d, find_xlate(&x->xlates, &op->x), &op->x);
-			log_xlate("undone", &op->x);
+			log_xlate("undone", &op->x, op->del);
 			continue;
 		}
 		restore(d, find_binding(&x->binds, &op->b), &op->b);
