@@ -60,7 +60,8 @@
  *    chooses udp, anything else is refused;
  *  - a binding every Conn of which is translated gets no address binding
  *    (two mobiles behind two home NATs may have the same private
- *    original), and a release of it may come from any source (the
+ *    original), nor one with translated Conns and no live connection of
+ *    its original; a release of the former may come from any source (the
  *    identity is the proof), deleting the translations only;
  *  - a translated connection counts as a live one for require_connection;
  *  - lifetime 0 deletes the translations of the matched connections.
