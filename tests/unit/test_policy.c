@@ -784,6 +784,18 @@ static void test_identity_same_private(void **state)
 	assert_int_equal(decide(f), 0);
 	assert_int_equal(f->pol.n, 1);
 	assert_int_equal(f->pol.ops[0].x.raddr, A("192.0.2.2"));
+	/* NAT 2's address is another peer's in hmmpd.conf: not diverted */
+	f->conf.npeers = 2;
+	snprintf(f->conf.peers[0].name, sizeof(f->conf.peers[0].name), "m");
+	snprintf(f->conf.peers[1].name, sizeof(f->conf.peers[1].name), "eve");
+	f->conf.peers[1].addr[0] = A("192.0.2.2");
+	f->conf.peers[1].naddr = 1;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: a connection's address belongs to another peer");
+	f->conf.peers[1].addr[0] = A("192.0.2.1");	/* the other NAT's */
+	assert_int_equal(decide(f), 0);
+	f->conf.npeers = 0;
 	/*
 	 * The ISNs the other way round name nothing; the neighbour is a live
 	 * connection of the address, so the address binding, as in version

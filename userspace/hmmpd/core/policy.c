@@ -255,6 +255,7 @@ struct idstat {
 	unsigned int nx;	/* translated: matched, another 4-tuple */
 	bool all_x;		/* every Conn translated (and there is one) */
 	bool need_udp;		/* one's correspondent address is not ours */
+	bool other_peer;	/* one's record's peer is another [peer]'s */
 };
 
 static struct idstat identities(const struct hmmpd_policy_in *in,
@@ -274,6 +275,9 @@ static struct idstat identities(const struct hmmpd_policy_in *in,
 		st.nx++;
 		if (!hmmpd_addr_is_local(in->addrs, in->naddrs, t->raddr))
 			st.need_udp = true;
+		/* the address a translation diverts: the original's rule */
+		if (!peer_allows(in, c->remote))
+			st.other_peer = true;
 	}
 	st.all_x = b->nconn && st.nx == b->nconn;
 	return st;
@@ -367,6 +371,8 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			return refuse_x(p, xrec, i, "original address is this host's");
 		if (!peer_allows(in, b->orig))
 			return refuse_x(p, xrec, i, "original address belongs to another peer");
+		if (id[i].other_peer)
+			return refuse_x(p, xrec, i, "a connection's address belongs to another peer");
 		if (!b->lifetime)
 			encap[i] = b->encap;	/* a release: none installed */
 		else if ((why = choose_encap(in, b, id[i].need_udp, &encap[i])))

@@ -54,7 +54,8 @@
  * view, peer view = the Conn line, care-of, port, encapsulation and
  * lifetime those of the binding. The identity match is the proof that the
  * connection is the sender's; the credentials and address rules are the
- * binding's. Then:
+ * binding's, and the record's remote address (the one the translation
+ * diverts) may not be listed under another [peer] either. Then:
  *  - a Conn whose correspondent address is not this host's (a port
  *    forward) needs udp (ipip cannot cross one forwarded UDP port): auto
  *    chooses udp, anything else is refused;
