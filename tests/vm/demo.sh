@@ -7,17 +7,20 @@
 # registrar; dnsmasq serves DHCP on both access networks and busybox udhcpc
 # is the mobile's DHCP client. TCP streams run both ways between the mobile
 # and the correspondent; the mobile leaves access network A and gets a
-# lease on B; hmmpd does the rest. Printed: the hand-off timeline from the
+# lease on B, whose router masquerades (nftables, as a home router or a
+# cafe's hotspot does): hmmpd does the rest, choosing the encapsulation by
+# itself (encap = auto on both ends). Printed: the hand-off timeline from the
 # daemons' logs (lease, new address, INFO sent, 401, 200, binding
 # installed, REGISTER 200), SIP_EYE and the bindings from hmmpctl, and a
-# summary (bytes, hashes, time from the lease to the binding at the
-# correspondent, longest stall, resets).
-# Topology: tests/vm/topo-move.sh; daemons and DHCP: tests/vm/hmmpd-lib.sh.
+# summary (bytes, hashes, the encapsulation chosen and why, time from the
+# lease to the binding at the correspondent, longest stall, resets).
+# Topology: tests/vm/topo-nat.sh picture (a) (topo-move.sh with a NAT on
+# access B); daemons and DHCP: tests/vm/hmmpd-lib.sh.
 # shellcheck source=lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
-# shellcheck source=topo-move.sh
-. "$REPO/tests/vm/topo-move.sh"
+# shellcheck source=topo-nat.sh
+. "$REPO/tests/vm/topo-nat.sh"
 # shellcheck source=hmmpd-lib.sh
 . "$REPO/tests/vm/hmmpd-lib.sh"
 
@@ -30,7 +33,7 @@ say() {
 }
 
 # The lines of the timeline, from every log, as they are written.
-TIMELINE='move: |udhcpc: (lease|.* deconfigured)|net: (address .* added|default route .* added|attached|detached)|handoff: (new address|kept|hmmp.ko moved|complete|finished)|info: (sent|401|200|403|4[0-9][0-9] to)|binding: (installed|removed)|register: (sent|200|401)|\[EVENT\] binding (new|del)|registrar: '
+TIMELINE='move: |udhcpc: (lease|.* deconfigured)|net: (address .* added|default route .* added|attached|detached)|handoff: (new address|kept|hmmp.ko moved|complete|finished)|info: (sent|401|200|403|4[0-9][0-9] to)|nat: |binding: (installed|removed)|register: (sent|200|401)|\[EVENT\] binding (new|del)|registrar: '
 
 follow() { # FILE LABEL
 	touch "$1"
@@ -43,17 +46,17 @@ follow() { # FILE LABEL
 }
 
 demo() {
-	local cli srv t_down t_addr t_bind t_reg
+	local cli srv t_down t_addr t_bind t_reg why
 
 	say "kernel $(uname -r); loading $HMMP_KO"
 	check "load hmmp.ko" hmmp_load || fatal "hmmp.ko did not load"
-	setup_topology
+	setup_topology nat_move_network
 	say "DHCP: dnsmasq on r1 (access A) and r2 (access B); the mobile leases its address"
 	dhcp_setup
 	follow "$W/udhcpc-m1.log" "mobile dhcp"
 	follow "$W/udhcpc-m2.log" "mobile dhcp"
 	follow "$W/move.log" "mobile"
-	for h in m cn r1; do write_conf "$h" ipip >/dev/null; done
+	for h in m cn r1; do write_conf "$h" auto >/dev/null; done
 	say "registrar (kamailio) and hmmpd on the mobile, the correspondent and router r1"
 	start_registrar "$cn"
 	follow "$W/kam.log.err" "registrar"
@@ -78,7 +81,7 @@ demo() {
 	in_ns "$m" hmmpctl conn show
 	in_ns "$cn" hmmpctl conn show
 
-	say "the mobile leaves access network A and gets a lease on B, at $(cat "$W/prog") bytes"
+	say "the mobile leaves access network A and gets a lease on B (behind r2's NAT), at $(cat "$W/prog") bytes"
 	dhcp_move
 	check "hmmpd on the mobile: hand-off done" wait_until 30 log_has m "handoff: (complete|finished) in"
 	wait_until 20 log_has m "register: 200 from sip:$CN:5070 \(contact sip:m@$COA"
@@ -113,8 +116,14 @@ demo() {
 		"$(json_get sent_sha256 "$cli")" "$(json_get recv_sha256 "$srv")"
 	t_down=$(log_ms "$W/move.log" "move: m1 down")
 	t_addr=$(log_ms "$W/m.log.err" "net: address $COA/24 added on m2")
-	t_bind=$(log_ms "$W/cn.log.err" "binding: installed $ORIG -> $COA")
+	t_bind=$(log_ms "$W/cn.log.err" "binding: installed $ORIG -> ")
+	why=$(grep -hoE "info: 200 from $CN: encap [a-z]+.*" "$W/m.log.err" | tail -n 1)
 	t_reg=$(log_ms "$W/m.log.err" "register: 200 from sip:$CN:5070 \(contact sip:m@$COA")
+	echo "  encapsulation: $(grep -hoE "binding: installed $ORIG -> [^ ]+ kind correspondent peer $CN encap [a-z]+" \
+		"$W/cn.log.err" | tail -n 1 | sed 's/.*-> \([^ ]*\) .* encap \(.*\)/\2 to \1/')"
+	echo "  why: the mobile: ${why#info: 200 from $CN: }; the correspondent (hmmpd.8, RECEIVING BINDINGS):" \
+		"udp because the care-of address $COA is not the INFO's source $NAT_PUB (a NAT is in between)"
+	check_match "the correspondent chose udp through the NAT's mapping" "encap udp" "$why"
 	if [ -n "$t_addr" ] && [ -n "$t_bind" ]; then
 		echo "  hand-off: new address (the lease on B) -> binding installed at the correspondent:" \
 			"$((t_bind - t_addr)) ms (debounce 300 ms, two INFO round trips with the 401)"
