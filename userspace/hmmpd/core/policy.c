@@ -226,10 +226,11 @@ static uint8_t conf_encap(const struct hmmpd_conf *conf, bool udp_ok)
 
 /*
  * The encapsulation binding b gets (its rules in policy.h), or NULL and
- * the reason it is refused.
+ * the reason it is refused. prefer_udp: a translated Conn names a
+ * correspondent address not ours (this host is behind a NAT of its own).
  */
 static const char *choose_encap(const struct hmmpd_policy_in *in,
-				const struct hmmpd_bind *b, bool need_udp,
+				const struct hmmpd_bind *b, bool prefer_udp,
 				uint8_t *encap)
 {
 	bool udp_ok = in->src_port && !in->proxied;
@@ -241,12 +242,10 @@ static const char *choose_encap(const struct hmmpd_policy_in *in,
 		if (!in->src_port)
 			return HMMPD_POLICY_UDP_NOT_UDP;
 	} else if (b->encap == HMMPD_ENCAP_AUTO) {
-		/* behind a port forward only udp gets through it */
-		*encap = udp_ok && (b->coa != in->src || need_udp) ?
+		/* a NAT on either side: udp crosses it where it can be */
+		*encap = udp_ok && (b->coa != in->src || prefer_udp) ?
 			 HMMP_ENCAP_UDP : conf_encap(in->conf, udp_ok);
 	}
-	if (need_udp && *encap != HMMP_ENCAP_UDP)
-		return HMMPD_POLICY_XLATE_UDP;
 	return NULL;
 }
 
@@ -254,7 +253,7 @@ static const char *choose_encap(const struct hmmpd_policy_in *in,
 struct idstat {
 	unsigned int nx;	/* translated: matched, another 4-tuple */
 	bool all_x;		/* every Conn translated (and there is one) */
-	bool need_udp;		/* one's correspondent address is not ours */
+	bool prefer_udp;	/* one's correspondent address is not ours */
 	bool other_peer;	/* one's record's peer is another [peer]'s */
 };
 
@@ -274,7 +273,7 @@ static struct idstat identities(const struct hmmpd_policy_in *in,
 			continue;
 		st.nx++;
 		if (!hmmpd_addr_is_local(in->addrs, in->naddrs, t->raddr))
-			st.need_udp = true;
+			st.prefer_udp = true;
 		/* the address a translation diverts: the original's rule */
 		if (!peer_allows(in, c->remote))
 			st.other_peer = true;
@@ -375,7 +374,7 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			return refuse_x(p, xrec, i, "a connection's address belongs to another peer");
 		if (!b->lifetime)
 			encap[i] = b->encap;	/* a release: none installed */
-		else if ((why = choose_encap(in, b, id[i].need_udp, &encap[i])))
+		else if ((why = choose_encap(in, b, id[i].prefer_udp, &encap[i])))
 			return refuse_x(p, xrec, i, why);
 		if (b->lifetime && encap[i] != HMMP_ENCAP_UDP && b->coa != in->src)
 			return refuse_x(p, xrec, i, in->proxied ?

@@ -49,16 +49,20 @@
  * When its 4-tuple is the Conn's (no NAT on it) it is handled as without
  * an identity. When it differs (the mobile behind a NAT: the record's
  * remote endpoint is not the Conn's mobile endpoint; this host behind a
- * port forward: its local endpoint is not the Conn's correspondent
- * endpoint), a connection translation is planned: key = the record's
+ * NAT of its own, a masquerade or a port forward: its local endpoint is
+ * not the Conn's correspondent endpoint), a connection translation is planned: key = the record's
  * view, peer view = the Conn line, care-of, port, encapsulation and
  * lifetime those of the binding. The identity match is the proof that the
  * connection is the sender's; the credentials and address rules are the
  * binding's, and the record's remote address (the one the translation
  * diverts) may not be listed under another [peer] either. Then:
- *  - a Conn whose correspondent address is not this host's (a port
- *    forward) needs udp (ipip cannot cross one forwarded UDP port): auto
- *    chooses udp, anything else is refused;
+ *  - a Conn whose correspondent address is not this host's (a NAT in
+ *    front of this host) makes auto choose udp when the request came
+ *    straight over UDP; otherwise, and for an encapsulation asked for, the
+ *    binding's rules decide: ipip crosses a masquerading NAT that has seen
+ *    this host's packets to the care-of address, a single forwarded UDP
+ *    port only udp, which the mobile may ask for (this host cannot tell
+ *    the two NATs apart);
  *  - a binding every Conn of which is translated gets no address binding
  *    (two mobiles behind two home NATs may have the same private
  *    original), nor one with translated Conns and no live connection of
@@ -120,10 +124,6 @@ struct hmmpd_policy {
 	"udp encapsulation not through proxies: they hide the NAT mapping"
 #define HMMPD_POLICY_UDP_NOT_UDP \
 	"udp encapsulation needs the request over UDP"
-
-/* The reason of the port forward rule's refusal (after "Binding N: "). */
-#define HMMPD_POLICY_XLATE_UDP \
-	"a connection behind a port forward needs udp encapsulation"
 
 /*
  * 0 (p->ops), 403 (p->reason) or 500 (out of memory). Free p in any case.
