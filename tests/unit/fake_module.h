@@ -19,6 +19,12 @@
  *    A udp binding without HMMP_BIND_A_PORT, or a port on another
  *    encapsulation, gets EINVAL, as from the module.
  *  - CONFIG_SET records the roles in fm.roles.
+ *  - XLATE_NEW, XLATE_DEL, XLATE_GET: fm.xlates, keyed by the 4-tuple,
+ *    with BINDING_NEW's create/replace rules (and fm.refuse_flags); a
+ *    translation without the peer's view, coa or encap, or a udp one
+ *    without a port (a port on another), gets EINVAL; reply-only
+ *    attributes fail the test. CONN_GET reports the ISNs a connection
+ *    has (fm_isn()).
  *  - TUNNEL_SOCK with HMMP_A_SOCK_FD checks, as the module does, that the
  *    descriptor (of this very process) is a bound AF_INET UDP socket
  *    (EBADF, EINVAL otherwise) and records its port in fm.udp_port
@@ -47,6 +53,8 @@ static struct {
 	int nconns;
 	struct hmmp_binding binds[FM_MAX];
 	int nbinds;
+	struct hmmp_xlate xlates[FM_MAX];
+	int nxlates;
 	bool refuse_flags;
 	uint32_t refuse_orig;
 	uint32_t roles;
@@ -108,6 +116,10 @@ static inline void fm_put_conn(struct nl_msg *m, const struct hmmp_conn *c)
 	assert_int_equal(nla_put_u16(m, HMMP_CONN_A_LPORT, htons(c->lport)), 0);
 	assert_int_equal(nla_put_u16(m, HMMP_CONN_A_RPORT, htons(c->rport)), 0);
 	assert_int_equal(nla_put_u8(m, HMMP_CONN_A_STATE, c->state), 0);
+	if (HMMP_HAVE(c, HMMP_CONN_A_ISN_LOCAL))
+		assert_int_equal(nla_put_u32(m, HMMP_CONN_A_ISN_LOCAL, c->isn_local), 0);
+	if (HMMP_HAVE(c, HMMP_CONN_A_ISN_REMOTE))
+		assert_int_equal(nla_put_u32(m, HMMP_CONN_A_ISN_REMOTE, c->isn_remote), 0);
 	nla_nest_end(m, n);
 }
 
@@ -150,6 +162,73 @@ static void fm_binding_new(const struct nlmsghdr *req, struct nlattr **tb)
 		i = fm.nbinds++;
 	}
 	fm.binds[i] = b;
+	fm.changes++;
+	fk_ack(req, 0, NULL);
+}
+
+/* Both ISNs of a model connection, as hmmp.ko reports them. */
+static inline void fm_isn(struct hmmp_conn *c, uint32_t local, uint32_t remote)
+{
+	c->isn_local = local;
+	c->isn_remote = remote;
+	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
+	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+}
+
+static inline int fm_xfind(const struct hmmp_xlate *k)
+{
+	int i;
+
+	for (i = 0; i < fm.nxlates; i++)
+		if (fm.xlates[i].laddr == k->laddr && fm.xlates[i].lport == k->lport &&
+		    fm.xlates[i].raddr == k->raddr && fm.xlates[i].rport == k->rport)
+			return i;
+	return -1;
+}
+
+static void fm_xlate_new(const struct nlmsghdr *req, struct nlattr **tb)
+{
+	struct hmmp_xlate x;
+	int i;
+
+	if (fm.refuse_flags && (req->nlmsg_flags & (NLM_F_CREATE | NLM_F_REPLACE))) {
+		fk_ack(req, EINVAL, "ambiguous or reserved bits set in nlmsg_flags");
+		return;
+	}
+	assert_int_equal(hmmp_xlate_parse(tb[HMMP_A_XLATE], &x), 0);
+	/* reply-only attributes are refused by the module's policy */
+	assert_false(HMMP_HAVE(&x, HMMP_XLATE_A_EXPIRES_MS));
+	assert_false(HMMP_HAVE(&x, HMMP_XLATE_A_AGE_MS));
+	if (!HMMP_HAVE(&x, HMMP_XLATE_A_PEER_LADDR) ||
+	    !HMMP_HAVE(&x, HMMP_XLATE_A_PEER_LPORT) ||
+	    !HMMP_HAVE(&x, HMMP_XLATE_A_PEER_RADDR) ||
+	    !HMMP_HAVE(&x, HMMP_XLATE_A_PEER_RPORT) ||
+	    !HMMP_HAVE(&x, HMMP_XLATE_A_COA) || !HMMP_HAVE(&x, HMMP_XLATE_A_ENCAP)) {
+		fk_ack(req, EINVAL, "a translation needs the peer's view, coa and encap");
+		return;
+	}
+	if ((x.encap == HMMP_ENCAP_UDP) != HMMP_HAVE(&x, HMMP_XLATE_A_PORT)) {
+		fk_ack(req, EINVAL, "udp translations and only they have a port");
+		return;
+	}
+	i = fm_xfind(&x);
+	if (req->nlmsg_flags & NLM_F_REPLACE) {
+		if (i < 0 && !(req->nlmsg_flags & NLM_F_CREATE)) {
+			fk_ack(req, ENOENT, NULL);
+			return;
+		}
+	} else if (i >= 0) {
+		fk_ack(req, EEXIST, "translation exists (use replace)");
+		return;
+	}
+	if (i < 0) {
+		if (fm.nxlates == FM_MAX) {
+			fk_ack(req, ENOSPC, "translation table full");
+			return;
+		}
+		i = fm.nxlates++;
+	}
+	fm.xlates[i] = x;
 	fm.changes++;
 	fk_ack(req, 0, NULL);
 }
@@ -265,6 +344,31 @@ static void fm_handler(const struct nlmsghdr *req)
 	}
 	case HMMP_CMD_TUNNEL_SOCK:
 		fm_tunnel_sock(req, tb);
+		return;
+	case HMMP_CMD_XLATE_NEW:
+		fm_xlate_new(req, tb);
+		return;
+	case HMMP_CMD_XLATE_DEL: {
+		struct hmmp_xlate x;
+
+		assert_int_equal(hmmp_xlate_parse(tb[HMMP_A_XLATE], &x), 0);
+		i = fm_xfind(&x);
+		if (i < 0) {
+			fk_ack(req, ENOENT, NULL);
+			return;
+		}
+		fm.xlates[i] = fm.xlates[--fm.nxlates];
+		fm.changes++;
+		fk_ack(req, 0, NULL);
+		return;
+	}
+	case HMMP_CMD_XLATE_GET:
+		for (i = 0; i < fm.nxlates; i++) {
+			m = fk_msg(req, FK_FAMILY, HMMP_CMD_XLATE_GET, NLM_F_MULTI);
+			assert_int_equal(hmmp_xlate_put(m, &fm.xlates[i]), 0);
+			fk_reply(m);
+		}
+		fk_done(req);
 		return;
 	default:
 		fk_ack(req, EOPNOTSUPP, NULL);

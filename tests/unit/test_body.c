@@ -292,6 +292,8 @@ static void test_native_liberal(void **state)
 	hmmpd_body_free(&b);
 }
 
+#define V2B "Version: 2\r\nBind: 9.10.11.12 to 10.15.20.25\r\n"
+
 static const struct {
 	const char *body;
 	const char *reason;
@@ -300,7 +302,8 @@ static const struct {
 	{ "\r\nConn: 9.10.11.12:1 1.2.3.4:5", "line 2: the body begins with 'Version: 1'" },
 	{ "Version: 1", "no binding" },
 	{ "\r\n\r\n", "no 'Version: 1' line" },
-	{ "Version: 2\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: unsupported version" },
+	{ "Version: 3\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: unsupported version (this receiver knows 1 to 2)" },
+	{ "Version: 0\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: unsupported version" },
 	{ "Version: 1.0\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: malformed Version" },
 	{ "Version: 1 1\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: malformed Version" },
 	{ "Version:\r\nBind: 9.10.11.12 to 10.15.20.25", "line 1: malformed Version" },
@@ -361,7 +364,35 @@ static const struct {
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: :1 203.0.113.7:22", "line 3: bad local endpoint" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:x", "line 3: bad remote endpoint" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22 9", "line 3: bad remote endpoint" },
-	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22;x", "line 3: bad remote endpoint" },
+	/* version 1 has no conn-param: refused as an older receiver does (400) */
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22;x", "line 3: a Conn parameter needs 'Version: 2'" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22; isn=1/2", "line 3: a Conn parameter needs 'Version: 2'" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 203.0.113.7:22 ;isn=1/2", "line 3: a Conn parameter needs 'Version: 2'" },
+	/* version 2: the identity's grammar */
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1", "line 3: isn needs '<mobile's ISN>/<correspondent's ISN>'" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn", "line 3: isn needs '<mobile's ISN>/<correspondent's ISN>'" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=", "line 3: malformed Conn parameter" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1/", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=/2", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1/4294967296", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=4294967296/1", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=-1/1", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=0x10/1", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1/2/3", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1//2", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=12345678901/2", "line 3: bad isn" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1/2; isn=1/2", "line 3: isn given twice" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1/2; ISN=3/4", "line 3: isn given twice" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1 /2", "line 3: isn needs '<mobile's ISN>/<correspondent's ISN>'" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22 isn=1/2", "line 3: expected ';' before a Conn parameter" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22;", "line 3: malformed Conn parameter" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; =1", "line 3: malformed Conn parameter" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; x=a/b", "line 3: malformed Conn parameter" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; x/y", "line 3: malformed Conn parameter" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22;isn=1/2\r\nConn: 9.10.11.12:1 203.0.113.7:22;isn=3/4",
+	  "binding 1: connection listed twice" },
+	{ V2B "Conn: 9.10.11.12:1 203.0.113.7:22; isn=1/2\r\nConn: 9.10.11.12:1 203.0.113.7:22",
+	  "binding 1: connection listed twice" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.13:1 203.0.113.7:22",
 	  "line 3: connection not from the binding's original address" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25\r\nConn: 9.10.11.12:1 127.0.0.1:22",
@@ -435,6 +466,82 @@ static void test_native_udp(void **state)
 	/* the seed's forms know no ports */
 	assert_int_equal(parse_str("text/plain", "Bind 9.10.11.12 to 10.15.20.25:5060",
 				   &b, &err), 400);
+	hmmpd_body_free(&b);
+}
+
+/*
+ * Version 2: Conn lines with the connection's identity (both ISNs), and
+ * extension conn-params, ignored; version 1 bodies as they were.
+ */
+static void test_native_isn(void **state)
+{
+	static const char body[] =
+		"Version: 2\r\n"
+		"Bind: 192.0.2.10 to 10.15.20.25; lifetime=60; encap=auto\r\n"
+		"Conn: 192.0.2.10:40312 203.0.113.7:22; isn=3735928559/1234567890\r\n"
+		"Conn: 192.0.2.10:40313 203.0.113.7:22\r\n"
+		"conn: 192.0.2.10:40314 203.0.113.7:22 ;ISN = 0/4294967295 ; x-later ;y=z\r\n"
+		"Conn: 192.0.2.10:40315 203.0.113.7:22;x-later=1;isn=7/8\r\n";
+	static const char answer[] =
+		"Version: 2\r\n"
+		"Bind: 192.0.2.10 to 10.15.20.25:61000; lifetime=60; encap=udp; kind=correspondent\r\n"
+		"Conn: 192.0.2.10:40312 203.0.113.7:22; isn=1/2\r\n";
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	char out[1024];
+
+	(void)state;
+	hmmpd_body_init(&b);
+	if (parse_str(HMMPD_BODY_TYPE, body, &b, &err))
+		fail_msg("refused: %s", err.reason);
+	assert_int_equal(b.version, 2);
+	assert_int_equal(b.nconn, 4);
+	assert_int_equal(b.conn[0].flags, HMMPD_TCP_ISN);
+	assert_int_equal(b.conn[0].isn_l, 3735928559u);
+	assert_int_equal(b.conn[0].isn_r, 1234567890u);
+	assert_int_equal(b.conn[0].rport, 22);
+	/* a picked-up record has no identity: version 2 allows that */
+	assert_int_equal(b.conn[1].flags, 0);
+	assert_int_equal(b.conn[1].isn_l, 0);
+	assert_int_equal(b.conn[2].flags, HMMPD_TCP_ISN);
+	assert_int_equal(b.conn[2].isn_l, 0);
+	assert_int_equal(b.conn[2].isn_r, 4294967295u);
+	assert_int_equal(b.conn[3].isn_l, 7);
+	assert_int_equal(b.conn[3].isn_r, 8);
+	/* built back: version 2, the identities, no extensions */
+	assert_true(hmmpd_body_build(&b, out, sizeof(out), &err) > 0);
+	assert_string_equal(out,
+			    "Version: 2\r\n"
+			    "Bind: 192.0.2.10 to 10.15.20.25; lifetime=60; encap=auto\r\n"
+			    "Conn: 192.0.2.10:40312 203.0.113.7:22; isn=3735928559/1234567890\r\n"
+			    "Conn: 192.0.2.10:40313 203.0.113.7:22\r\n"
+			    "Conn: 192.0.2.10:40314 203.0.113.7:22; isn=0/4294967295\r\n"
+			    "Conn: 192.0.2.10:40315 203.0.113.7:22; isn=7/8\r\n");
+	/* no identity left: version 1 again, as before */
+	b.conn[0].flags = b.conn[2].flags = b.conn[3].flags = 0;
+	assert_int_equal(hmmpd_body_version(&b), 1);
+	assert_true(hmmpd_body_build(&b, out, sizeof(out), &err) > 0);
+	assert_non_null(strstr(out, "Version: 1\r\n"));
+	assert_null(strstr(out, "isn="));
+	/* unknown flags are no body's */
+	b.conn[1].flags = 2;
+	assert_int_equal(hmmpd_body_check(&b, &err), -1);
+	assert_string_equal(err.reason, "Bad binding body: binding 1: connection with unknown flags");
+	/* a version 2 body without identities means what version 1 does */
+	assert_int_equal(parse_str(HMMPD_BODY_TYPE,
+				   "Version: 2\r\nBind: 192.0.2.10 to 10.15.20.25\r\n"
+				   "Conn: 192.0.2.10:1 203.0.113.7:22\r\n", &b, &err), 0);
+	assert_int_equal(b.version, 2);
+	assert_int_equal(b.nconn, 1);
+	assert_int_equal(b.conn[0].flags, 0);
+	/* the old form still parses, version 1 */
+	assert_int_equal(parse_str(HMMPD_BODY_TYPE, native_ex, &b, &err), 0);
+	assert_int_equal(b.version, 1);
+	/* an answer may carry identities too (the translations installed) */
+	assert_int_equal(hmmpd_body_parse_answer(HMMPD_BODY_TYPE, answer,
+						 strlen(answer), &b, &err), 0);
+	assert_int_equal(b.nconn, 1);
+	assert_int_equal(b.conn[0].isn_r, 2);
 	hmmpd_body_free(&b);
 }
 
@@ -518,7 +625,7 @@ static void test_answer_bad(void **state)
 		  "line 2: an answer's udp Bind has the port it tunnels to" },
 		{ "Version: 1\r\nBind: 192.0.2.10 to 198.51.100.77:1; lifetime=5; encap=ipip; kind=router",
 		  "line 2: a port in the new address needs encap=udp" },
-		{ "Version: 2\r\nBind: 192.0.2.10 to 198.51.100.77; lifetime=5; encap=ipip; kind=router",
+		{ "Version: 3\r\nBind: 192.0.2.10 to 198.51.100.77; lifetime=5; encap=ipip; kind=router",
 		  "line 1: unsupported version" },
 		{ "Version: 1\r\n", "no binding" },
 	};
@@ -867,6 +974,11 @@ static void random_body(struct hmmpd_body *b, unsigned int *seed)
 				.rport = (uint16_t)(1 + (unsigned int)rand_r(seed) % 65535),
 			};
 
+			if (rand_r(seed) % 3 == 0) {
+				t.flags = HMMPD_TCP_ISN;
+				t.isn_l = (uint32_t)rand_r(seed) * 2u;
+				t.isn_r = (uint32_t)rand_r(seed) % 2 ? UINT32_MAX : 0;
+			}
 			assert_int_equal(hmmpd_body_add_conn(b, &t), 0);
 		}
 	}
@@ -894,6 +1006,9 @@ static void test_roundtrip(void **state)
 			fail_msg("round %d: %s\n%s", round, err.reason, buf);
 		assert_int_equal(out.nbind, in.nbind);
 		assert_int_equal(out.nconn, in.nconn);
+		assert_int_equal(out.version, (unsigned int)hmmpd_body_version(&in));
+		assert_int_equal(strncmp(buf, out.version == 2 ? "Version: 2\r\n" :
+					 "Version: 1\r\n", 12), 0);
 		for (i = 0; i < in.nbind; i++) {
 			assert_int_equal(out.bind[i].orig, in.bind[i].orig);
 			assert_int_equal(out.bind[i].coa, in.bind[i].coa);
@@ -918,6 +1033,11 @@ static void test_roundtrip(void **state)
  */
 static void test_truncated_and_mutated(void **state)
 {
+	static const char v2_ex[] =
+		"Version: 2\r\n"
+		"Bind: 9.10.11.12 to 10.15.20.25; lifetime=300; encap=auto\r\n"
+		"Conn: 9.10.11.12:40312 203.0.113.7:22; isn=3735928559/1234567890\r\n"
+		"Conn: 9.10.11.12:40318 203.0.113.7:443; x=y; isn=1/2\r\n";
 	static const char seed_body[] =
 		"Original-IP-Addr: 9.10.11.12\r\nNew-IP-Addr:10.15.20.25\r\n"
 		"Bind 9.10.11.13 to 10.15.20.25\r\n";
@@ -937,6 +1057,23 @@ static void test_truncated_and_mutated(void **state)
 	for (len = 0; len <= strlen(seed_body); len++) {
 		ret = parse("application/binding", seed_body, len, &b, &err);
 		assert_true(ret == 0 || ret == 400);
+	}
+	for (len = 0; len <= strlen(v2_ex); len++) {
+		ret = parse(HMMPD_BODY_TYPE, v2_ex, len, &b, &err);
+		assert_true(ret == 0 || ret == 400);
+	}
+	for (i = 0; i < 3000; i++) {
+		char v2[sizeof(v2_ex)];
+		int k, flips = 1 + rand_r(&seed) % 4;
+
+		memcpy(v2, v2_ex, sizeof(v2));
+		for (k = 0; k < flips; k++)
+			v2[rand_r(&seed) % (int)strlen(v2_ex)] =
+				(char)(rand_r(&seed) % 256);
+		ret = parse(HMMPD_BODY_TYPE, v2, strlen(v2_ex), &b, &err);
+		assert_true(ret == 0 || ret == 400);
+		if (!ret)
+			assert_int_equal(hmmpd_body_check(&b, NULL), 0);
 	}
 	for (i = 0; i < 3000; i++) {
 		int k, flips = 1 + rand_r(&seed) % 4;
@@ -983,6 +1120,7 @@ int main(void)
 		cmocka_unit_test(test_native_liberal),
 		cmocka_unit_test(test_native_bad),
 		cmocka_unit_test(test_native_udp),
+		cmocka_unit_test(test_native_isn),
 		cmocka_unit_test(test_encap_names),
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_answer_bad),

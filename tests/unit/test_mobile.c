@@ -166,6 +166,9 @@ static void step(struct fix *f, int status, const char *reason,
 	sc->n++;
 }
 
+/* send_info's connection has its identity (a version-2 body) */
+static bool with_isn;
+
 /* One INFO of the plan: ORIG bound to COA, with the configured encap. */
 static void send_info(struct fix *f)
 {
@@ -174,6 +177,8 @@ static void send_info(struct fix *f)
 	};
 	struct hmmpd_tcp t = {
 		.laddr = A(ORIG), .raddr = A(CN), .lport = 40000, .rport = 5001,
+		.isn_l = with_isn ? 7 : 0, .isn_r = with_isn ? 8 : 0,
+		.flags = with_isn ? HMMPD_TCP_ISN : 0,
 	};
 	struct timespec t0, t1;
 
@@ -265,6 +270,56 @@ static void test_auto_old_correspondent(void **state)
 	send_info(f);
 	assert_int_equal(fm.changes, 0);
 	assert_null(mobile_udp_peer(f->m, A(CN)));
+}
+
+/*
+ * A correspondent older than the connection identities: 400 "unsupported
+ * version" to a version-2 body; asked again in version 1, without
+ * identities, and from then on. One older still then says "bad encap":
+ * asked a third time, with ipip.
+ */
+static void test_version1_correspondent(void **state)
+{
+	struct fix *f = *state;
+
+	with_isn = true;
+	step(f, 400, "Bad binding body: line 1: unsupported version (this receiver knows 1)", NULL);
+	step(f, 200, NULL, NULL);
+	send_info(f);
+	assert_int_equal(f->sc.next, 2);
+	assert_non_null(strstr(f->sc.got[0], "Version: 2\r\n"));
+	assert_non_null(strstr(f->sc.got[0], "Conn: " ORIG ":40000 " CN ":5001; isn=7/8\r\n"));
+	assert_non_null(strstr(f->sc.got[1], "Version: 1\r\n"));
+	assert_non_null(strstr(f->sc.got[1], "Conn: " ORIG ":40000 " CN ":5001\r\n"));
+	assert_null(strstr(f->sc.got[1], "isn="));
+	assert_non_null(strstr(f->sc.got[1], "encap=auto"));
+	/* the next INFO: version 1 at once */
+	step(f, 200, NULL, NULL);
+	send_info(f);
+	assert_int_equal(f->sc.next, 3);
+	assert_non_null(strstr(f->sc.got[2], "Version: 1\r\n"));
+	assert_null(strstr(f->sc.got[2], "isn="));
+	/* that 400 again (to a version-1 body) is a failure: not asked again */
+	step(f, 400, "Bad binding body: line 1: unsupported version (this receiver knows 1)", NULL);
+	send_info(f);
+	assert_int_equal(f->sc.next, 4);
+	with_isn = false;
+}
+
+static void test_version1_legacy(void **state)
+{
+	struct fix *f = *state;
+
+	with_isn = true;
+	step(f, 400, "Bad binding body: line 1: unsupported version (this receiver knows 1)", NULL);
+	step(f, 400, "Bad binding body: line 2: bad encap (ipip or minimal)", NULL);
+	step(f, 200, NULL, NULL);
+	send_info(f);
+	with_isn = false;
+	assert_int_equal(f->sc.next, 3);
+	assert_non_null(strstr(f->sc.got[2], "Version: 1\r\n"));
+	assert_non_null(strstr(f->sc.got[2], "encap=ipip"));
+	assert_null(strstr(f->sc.got[2], "isn="));
 }
 
 /* Older still: 400 "bad encap"; asked again with ipip, and from then on. */
@@ -467,6 +522,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto_nat, setup_auto, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_old_correspondent, setup_auto, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_legacy_400, setup_auto, teardown),
+		cmocka_unit_test_setup_teardown(test_version1_correspondent, setup_auto, teardown),
+		cmocka_unit_test_setup_teardown(test_version1_legacy, setup_auto, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_other_400, setup_auto, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_configured, setup_udp, teardown),
 		cmocka_unit_test_setup_teardown(test_minimal_configured, setup_minimal, teardown),

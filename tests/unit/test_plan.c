@@ -232,6 +232,95 @@ static void test_order_independent(void **state)
 	free(c);
 }
 
+/* A record's ISNs, as hmmp.ko reports them when it saw both SYNs. */
+static void isns(struct hmmp_conn *c, uint32_t local, uint32_t remote)
+{
+	c->isn_local = local;
+	c->isn_remote = remote;
+	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
+	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+}
+
+/*
+ * Records with both ISNs (opened by either side) carry their identity,
+ * isn=<the mobile's>/<the correspondent's>, and make the body version 2;
+ * picked-up records (no ISN, or one only) have none; releases carry it too;
+ * a body without any stays version 1.
+ */
+static void test_identity(void **state)
+{
+	struct hmmp_conn c[7];
+	struct hmmpd_plan_in in;
+	struct hmmpd_plan p;
+	char *text;
+	unsigned int seed = 11;
+	int round;
+
+	(void)state;
+	/* behind a home NAT: the original is a private address */
+	c[0] = C("192.168.1.20", "192.168.1.20", NEW, "203.0.113.7", 40312, 22,
+		 HMMP_CONN_ESTABLISHED);
+	isns(&c[0], 3735928559u, 1234567890u);
+	c[0].opener = HMMP_OPENER_LOCAL;
+	/* opened by the correspondent: the same order, the mobile's first */
+	c[1] = C("192.168.1.20", "192.168.1.20", NEW, "203.0.113.7", 8080, 50000,
+		 HMMP_CONN_ESTABLISHED);
+	isns(&c[1], 0, 4294967295u);
+	c[1].opener = HMMP_OPENER_REMOTE;
+	/* picked up mid-stream: no identity */
+	c[2] = C("192.168.1.20", "192.168.1.20", NEW, "203.0.113.7", 40400, 443,
+		 HMMP_CONN_ESTABLISHED);
+	c[2].opener = HMMP_OPENER_PICKUP;
+	/* only one ISN seen: no identity either */
+	c[3] = C("192.168.1.20", "192.168.1.20", NEW, "203.0.113.7", 40401, 443,
+		 HMMP_CONN_SETUP_REQ);
+	c[3].isn_local = 77;
+	HMMP_SET(&c[3], HMMP_CONN_A_ISN_LOCAL);
+	/* another correspondent, no identities: version 1 as before */
+	c[4] = C(OLD, OLD, NEW, "198.51.100.3", 40010, 80, HMMP_CONN_ESTABLISHED);
+	/* home again: the release carries the identity */
+	c[5] = C(NEW, OLD, NEW, "198.51.100.9", 40020, 22, HMMP_CONN_ESTABLISHED);
+	isns(&c[5], 5, 6);
+	/* the first again, as a dump may give it twice */
+	c[6] = c[0];
+	in = base_in(c, HMMP_ARRAY_SIZE(c));
+	in.gateway = 0;
+	for (round = 0; round < 50; round++) {
+		size_t i;
+
+		assert_int_equal(hmmpd_plan_build(&in, &p), 0);
+		text = render(&p);
+		assert_string_equal(text,
+			"correspondent 198.51.100.3 expires 600\n"
+			"Version: 1\n"
+			"Bind: 10.1.0.5 to 10.2.0.9; lifetime=600; encap=ipip; kind=correspondent\n"
+			"Conn: 10.1.0.5:40010 198.51.100.3:80\n"
+			"\n"
+			"correspondent 198.51.100.9 expires 0\n"
+			"Version: 2\n"
+			"Bind: 10.2.0.9 to 10.2.0.9; lifetime=0; encap=ipip; kind=correspondent\n"
+			"Conn: 10.2.0.9:40020 198.51.100.9:22; isn=5/6\n"
+			"\n"
+			"correspondent 203.0.113.7 expires 600\n"
+			"Version: 2\n"
+			"Bind: 192.168.1.20 to 10.2.0.9; lifetime=600; encap=ipip; kind=correspondent\n"
+			"Conn: 192.168.1.20:8080 203.0.113.7:50000; isn=0/4294967295\n"
+			"Conn: 192.168.1.20:40312 203.0.113.7:22; isn=3735928559/1234567890\n"
+			"Conn: 192.168.1.20:40400 203.0.113.7:443\n"
+			"Conn: 192.168.1.20:40401 203.0.113.7:443\n");
+		assert_int_equal(p.duplicates, 1);
+		free(text);
+		hmmpd_plan_free(&p);
+		for (i = HMMP_ARRAY_SIZE(c) - 1; i > 0; i--) {
+			size_t j = (size_t)rand_r(&seed) % (i + 1);
+			struct hmmp_conn t = c[i];
+
+			c[i] = c[j];
+			c[j] = t;
+		}
+	}
+}
+
 static void test_gateway(void **state)
 {
 	struct hmmp_conn c = C(OLD, OLD, NEW, "203.0.113.7", 1, 2, HMMP_CONN_ESTABLISHED);
@@ -584,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_before_handoff),
 		cmocka_unit_test(test_order_independent),
+		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_gateway),
 		cmocka_unit_test(test_udp_and_auto),
 		cmocka_unit_test(test_old_unknown),

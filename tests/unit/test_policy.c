@@ -715,6 +715,120 @@ static void test_random_reference(void **state)
 	}
 }
 
+/*
+ * Identities: two mobiles behind two home NATs with the same private
+ * original, while this host has a real neighbour at that address. Each
+ * gets the translation of its own connection, and neither an address
+ * binding of the private address (which would divert the neighbour's);
+ * a Conn without an identity beside a translated one keeps the address
+ * binding as in version 1.
+ */
+static void test_identity_same_private(void **state)
+{
+	struct fix *f = *state;
+	const uint32_t priv = A("192.168.1.20");
+	struct hmmpd_tcp t = {
+		.laddr = priv, .lport = 40312, .raddr = CN, .rport = 22,
+		.flags = HMMPD_TCP_ISN,
+	};
+	struct hmmpd_tcp plain = {
+		.laddr = priv, .lport = 5000, .raddr = CN, .rport = 80,
+	};
+	const struct hmmpd_policy_op *op;
+	struct hmmp_conn *c;
+
+	conn(f, CN, A("192.0.2.1"), 22, HMMP_CONN_ESTABLISHED);	/* NAT 1 */
+	c = &f->conns[f->nconns - 1];
+	c->rport = 61034;
+	c->isn_local = 100;
+	c->isn_remote = 200;
+	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
+	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+	conn(f, CN, A("192.0.2.2"), 22, HMMP_CONN_ESTABLISHED);	/* NAT 2 */
+	c = &f->conns[f->nconns - 1];
+	c->rport = 61034;
+	c->isn_local = 300;
+	c->isn_remote = 400;
+	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
+	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+	conn(f, CN, priv, 80, HMMP_CONN_ESTABLISHED);		/* the neighbour */
+	f->conns[f->nconns - 1].rport = 5000;
+
+	/* mobile 1 */
+	assert_int_equal(hmmpd_body_add_bind(&f->body, priv, COA, 60,
+					     HMMP_ENCAP_IPIP,
+					     HMMP_BIND_CORRESPONDENT), 0);
+	t.isn_l = 200;
+	t.isn_r = 100;
+	assert_int_equal(hmmpd_body_add_conn(&f->body, &t), 0);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	op = &f->pol.ops[0];
+	assert_true(op->xlate);
+	assert_false(op->del);
+	assert_int_equal(op->conn, 0);
+	assert_int_equal(op->x.laddr, CN);
+	assert_int_equal(op->x.lport, 22);
+	assert_int_equal(op->x.raddr, A("192.0.2.1"));
+	assert_int_equal(op->x.rport, 61034);
+	assert_int_equal(op->x.peer_laddr, priv);
+	assert_int_equal(op->x.peer_lport, 40312);
+	assert_int_equal(op->x.peer_raddr, CN);
+	assert_int_equal(op->x.peer_rport, 22);
+	assert_int_equal(op->x.coa, COA);
+	assert_int_equal(op->x.encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(f->pol.granted, 60);
+	/* mobile 2: its own */
+	f->body.conn[0].isn_l = 400;
+	f->body.conn[0].isn_r = 300;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_int_equal(f->pol.ops[0].x.raddr, A("192.0.2.2"));
+	/* NAT 2's address is another peer's in hmmpd.conf: not diverted */
+	f->conf.npeers = 2;
+	snprintf(f->conf.peers[0].name, sizeof(f->conf.peers[0].name), "m");
+	snprintf(f->conf.peers[1].name, sizeof(f->conf.peers[1].name), "eve");
+	f->conf.peers[1].addr[0] = A("192.0.2.2");
+	f->conf.peers[1].naddr = 1;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: a connection's address belongs to another peer");
+	f->conf.peers[1].addr[0] = A("192.0.2.1");	/* the other NAT's */
+	assert_int_equal(decide(f), 0);
+	f->conf.npeers = 0;
+	/*
+	 * The ISNs the other way round name nothing; the neighbour is a live
+	 * connection of the address, so the address binding, as in version
+	 * 1 (the identity proved nothing, the address rules decide).
+	 */
+	f->body.conn[0].isn_l = 300;
+	f->body.conn[0].isn_r = 400;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_false(f->pol.ops[0].xlate);
+	assert_int_equal(f->pol.ops[0].b.orig, priv);
+	/* a translated one and one without an identity: both */
+	f->body.conn[0].isn_l = 200;
+	f->body.conn[0].isn_r = 100;
+	assert_int_equal(hmmpd_body_add_conn(&f->body, &plain), 0);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 2);
+	assert_true(f->pol.ops[0].xlate);
+	assert_false(f->pol.ops[1].xlate);
+	assert_int_equal(f->pol.ops[1].b.orig, priv);
+	assert_int_equal(f->pol.ops[1].b.peer, CN);
+	/* the release of the translated one only: its translation */
+	f->body.nconn = 1;
+	f->body.bind[0].nconn = 1;
+	f->body.bind[0].lifetime = 0;
+	f->body.bind[0].coa = priv;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_true(f->pol.ops[0].xlate);
+	assert_true(f->pol.ops[0].del);
+	assert_int_equal(f->pol.ops[0].x.raddr, A("192.0.2.1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +843,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_reference, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity_same_private, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

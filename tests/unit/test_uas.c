@@ -38,6 +38,7 @@
 #include "core/kern.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/policy.h"
 #include "fake_kernel.h"
 #include "fake_module.h"
 #include "features/correspondent/correspondent.h"
@@ -747,6 +748,289 @@ static void test_relayed(void **state)
 	assert_int_equal(fm.nbinds, 0);
 }
 
+/* ---- connection identities (body version 2): translations ---- */
+
+#define PRIVO	"192.168.1.20"	/* the mobile's original, behind its home NAT */
+#define NATPUB	"192.0.2.99"	/* that NAT's public address */
+#define FWDPUB	"203.0.113.50"	/* this host's port forward's public address */
+#define ISN_M	3735928559u	/* the mobile's ISN */
+#define ISN_C	1234567890u	/* ours */
+#define ISNS	"isn=3735928559/1234567890"
+
+static struct outcome cn_info(struct fix *f, const char *body, enum sip_transport tp)
+{
+	struct outcome o = { .pass = "the cn secret", .tp = tp };
+
+	send_req(f, "INFO", HMMPD_BODY_TYPE, body, NULL, &o);
+	return o;
+}
+
+static void check_xlate(const struct hmmp_xlate *x, const char *l, uint16_t lp,
+			const char *r, uint16_t rp, const char *pl, uint16_t plp,
+			const char *pr, uint16_t prp)
+{
+	assert_int_equal(x->laddr, A(l));
+	assert_int_equal(x->lport, lp);
+	assert_int_equal(x->raddr, A(r));
+	assert_int_equal(x->rport, rp);
+	assert_int_equal(x->peer_laddr, A(pl));
+	assert_int_equal(x->peer_lport, plp);
+	assert_int_equal(x->peer_raddr, A(pr));
+	assert_int_equal(x->peer_rport, prp);
+}
+
+/*
+ * Item 5: the mobile opened the connection behind a home NAT. Our record
+ * has the NAT's address and port; the mobile's Conn its private ones. The
+ * identity finds the record: a translation, no address binding of the
+ * private original; a refresh replaces it; a release deletes it.
+ */
+static void test_xlate_mobile_behind_nat(void **state)
+{
+	struct fix *f = *state;
+	uint16_t cport = sip_port(f->client, SIP_TP_UDP);
+	struct outcome o;
+	char want[512];
+
+	fm_isn(fm_conn(CN, CN, NATPUB, 22, 61034, HMMP_CONN_ESTABLISHED), ISN_C, ISN_M);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to " COA "; lifetime=600; encap=auto\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 0);		/* no binding of the private original */
+	assert_int_equal(fm.nxlates, 1);
+	check_xlate(&fm.xlates[0], CN, 22, NATPUB, 61034, PRIVO, 40312, CN, 22);
+	assert_int_equal(fm.xlates[0].coa, A(COA));
+	assert_int_equal(fm.xlates[0].encap, HMMP_ENCAP_IPIP);
+	assert_false(HMMP_HAVE(&fm.xlates[0], HMMP_XLATE_A_PORT));
+	assert_int_equal(fm.xlates[0].lifetime, 120);	/* max_lifetime */
+	assert_string_equal(o.expires, "120");
+	assert_string_equal(o.body,
+			    "Version: 2\r\n"
+			    "Bind: " PRIVO " to " COA "; lifetime=120; encap=ipip; kind=correspondent; xlate=only\r\n"
+			    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n");
+	/* the refresh, now behind a NAT itself: replaced, udp to the source */
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to 10.9.9.9:5060; lifetime=60; encap=udp\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 0);
+	assert_int_equal(fm.nxlates, 1);
+	check_xlate(&fm.xlates[0], CN, 22, NATPUB, 61034, PRIVO, 40312, CN, 22);
+	assert_int_equal(fm.xlates[0].coa, A(COA));
+	assert_int_equal(fm.xlates[0].encap, HMMP_ENCAP_UDP);
+	assert_int_equal(fm.xlates[0].port, cport);
+	assert_int_equal(fm.xlates[0].lifetime, 60);
+	snprintf(want, sizeof(want),
+		 "Version: 2\r\n"
+		 "Bind: " PRIVO " to " COA ":%u; lifetime=60; encap=udp; kind=correspondent; xlate=only\r\n"
+		 "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", cport);
+	assert_string_equal(o.body, want);
+	/* what the mobile reads of it */
+	{
+		struct hmmpd_body b;
+		struct hmmpd_body_err err;
+
+		hmmpd_body_init(&b);
+		assert_int_equal(hmmpd_body_parse_answer(o.ctype, o.body, strlen(o.body),
+							 &b, &err), 0);
+		assert_true(b.bind[0].xlate_only);
+		assert_int_equal(b.nconn, 1);
+		assert_int_equal(b.conn[0].isn_l, ISN_M);
+		hmmpd_body_free(&b);
+	}
+	/* the release, home again behind the NAT: from its public address
+	 * (not the original), the identity is the proof; deleted */
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to " PRIVO "; lifetime=0\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nxlates, 0);
+	assert_int_equal(fm.nbinds, 0);
+	assert_string_equal(o.body, "");
+	/* a release without the identity is the address's, as ever: refused */
+	o = cn_info(f, "Version: 1\r\n"
+		    "Bind: " PRIVO " to " PRIVO "; lifetime=0\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "Binding 1: release not sent from the address");
+}
+
+/*
+ * Item 7: this host behind a port forward. Our record has our private
+ * address and the service's port; the mobile's Conn the forward's public
+ * address and port. auto is udp over UDP (ipip does not cross a forwarded
+ * UDP port); ipip asked for, or auto relayed over TCP, is what the binding
+ * rules give (this host cannot tell a port forward from a masquerade that
+ * ipip crosses): a translation in ipip. The mobile's original is a live
+ * remote of ours, yet every Conn is translated: no address binding.
+ */
+static void test_xlate_port_forward(void **state)
+{
+	struct fix *f = *state;
+	uint16_t cport = sip_port(f->client, SIP_TP_UDP);
+	struct outcome o;
+	char want[512];
+
+	fm_isn(fm_conn(CN, CN, ORIG, 2222, 40000, HMMP_CONN_ESTABLISHED), ISN_C, ISN_M);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " ORIG " to " COA "; encap=ipip\r\n"
+		    "Conn: " ORIG ":40000 " FWDPUB ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 0);
+	assert_int_equal(fm.nxlates, 1);
+	assert_int_equal(fm.xlates[0].encap, HMMP_ENCAP_IPIP);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " ORIG " to " COA "; encap=auto\r\n"
+		    "Conn: " ORIG ":40000 " FWDPUB ":22; " ISNS "\r\n", SIP_TP_TCP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 0);
+	assert_int_equal(fm.nxlates, 1);
+	assert_int_equal(fm.xlates[0].encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(fm.xlates[0].port, 0);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " ORIG " to " COA "; encap=auto\r\n"
+		    "Conn: " ORIG ":40000 " FWDPUB ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 0);
+	assert_int_equal(fm.nxlates, 1);
+	check_xlate(&fm.xlates[0], CN, 2222, ORIG, 40000, ORIG, 40000, FWDPUB, 22);
+	assert_int_equal(fm.xlates[0].encap, HMMP_ENCAP_UDP);
+	assert_int_equal(fm.xlates[0].coa, A(COA));
+	assert_int_equal(fm.xlates[0].port, cport);
+	assert_int_equal(fm.xlates[0].lifetime, 60);	/* lifetime */
+	snprintf(want, sizeof(want),
+		 "Version: 2\r\n"
+		 "Bind: " ORIG " to " COA ":%u; lifetime=60; encap=udp; kind=correspondent; xlate=only\r\n"
+		 "Conn: " ORIG ":40000 " FWDPUB ":22; " ISNS "\r\n", cport);
+	assert_string_equal(o.body, want);
+}
+
+/*
+ * Equal views (no NAT on the connection): the identity changes nothing,
+ * the address binding as in version 1; no translation, a version-1
+ * answer. A second connection translated beside it: both.
+ */
+static void test_xlate_equal_views(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o;
+
+	fm_isn(fm_conn(CN, CN, ORIG, 5001, 40000, HMMP_CONN_ESTABLISHED), ISN_C, ISN_M);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " ORIG " to " COA "; lifetime=600; encap=minimal\r\n"
+		    "Conn: " ORIG ":40000 " CN ":5001; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nxlates, 0);
+	assert_int_equal(fm.nbinds, 1);
+	assert_int_equal(fm.binds[0].orig, A(ORIG));
+	assert_int_equal(fm.binds[0].peer, A(CN));
+	assert_int_equal(fm.binds[0].encap, HMMP_ENCAP_MINIMAL);
+	assert_string_equal(o.body,
+			    "Version: 1\r\n"
+			    "Bind: " ORIG " to " COA "; lifetime=120; encap=minimal; kind=correspondent\r\n");
+	/* one more from the same original through a port forward */
+	fm_isn(fm_conn(CN, CN, ORIG, 2222, 40001, HMMP_CONN_ESTABLISHED), 5, 6);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " ORIG " to " COA "; lifetime=600; encap=udp\r\n"
+		    "Conn: " ORIG ":40000 " CN ":5001; " ISNS "\r\n"
+		    "Conn: " ORIG ":40001 " FWDPUB ":22; isn=6/5\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 1);
+	assert_int_equal(fm.binds[0].encap, HMMP_ENCAP_UDP);
+	assert_int_equal(fm.nxlates, 1);
+	check_xlate(&fm.xlates[0], CN, 2222, ORIG, 40001, ORIG, 40001, FWDPUB, 22);
+	assert_non_null(strstr(o.body, "kind=correspondent\r\n"
+			       "Conn: " ORIG ":40001 " FWDPUB ":22; isn=6/5\r\n"));
+	assert_null(strstr(o.body, "xlate=only"));
+	assert_null(strstr(o.body, ":5001"));
+}
+
+/*
+ * No record with the identity, or one whose ISNs differ (one of them, or
+ * swapped): no translation, and without another live connection with
+ * the original, 403 as in version 1; nothing changes.
+ */
+static void test_xlate_no_match_403(void **state)
+{
+	struct fix *f = *state;
+	static const char *const isns[] = {
+		"isn=3735928559/1234567891", "isn=3735928558/1234567890",
+		"isn=1234567890/3735928559",
+	};
+	struct outcome o;
+	char body[512];
+	size_t i;
+
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to " COA "; kind=correspondent\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "Binding 1: no live connection with the original address");
+	fm_isn(fm_conn(CN, CN, NATPUB, 22, 61034, HMMP_CONN_ESTABLISHED), ISN_C, ISN_M);
+	/* a record with only one ISN (picked up) proves nothing */
+	fm.conns[fm.nconns - 1].have &= ~(1u << HMMP_CONN_A_ISN_LOCAL);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to " COA "; kind=correspondent\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 403);
+	HMMP_SET(&fm.conns[fm.nconns - 1], HMMP_CONN_A_ISN_LOCAL);
+	for (i = 0; i < HMMP_ARRAY_SIZE(isns); i++) {
+		snprintf(body, sizeof(body), "Version: 2\r\n"
+			 "Bind: " PRIVO " to " COA "; kind=correspondent\r\n"
+			 "Conn: " PRIVO ":40312 " CN ":22; %s\r\n", isns[i]);
+		o = cn_info(f, body, SIP_TP_UDP);
+		assert_int_equal(o.status, 403);
+		assert_string_equal(o.reason, "Binding 1: no live connection with the original address");
+	}
+	/* a closed record matches nothing */
+	fm.conns[fm.nconns - 1].state = HMMP_CONN_DISCONNECT;
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to " COA "; kind=correspondent\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 403);
+	assert_int_equal(fm.changes, 0);
+	assert_int_equal(fm.nxlates, 0);
+	assert_int_equal(fm.nbinds, 0);
+}
+
+/* A translation the kernel refuses: every change undone, the earlier one back. */
+static void test_xlate_refusal_undone(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o;
+
+	fm_isn(fm_conn(CN, CN, NATPUB, 22, 61034, HMMP_CONN_ESTABLISHED), ISN_C, ISN_M);
+	fm_isn(fm_conn(CN, CN, NATPUB, 23, 61035, HMMP_CONN_ESTABLISHED), 7, 8);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to " COA "\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nxlates, 1);
+	/* the table is full after the first of two: both undone, the first as it was */
+	fm.nxlates = FM_MAX;
+	memset(&fm.xlates[1], 0, (FM_MAX - 1) * sizeof(fm.xlates[0]));
+	{
+		int i;
+
+		for (i = 1; i < FM_MAX; i++) {
+			hmmpd_xlate_make(&fm.xlates[i], A("10.0.0.1"), (uint16_t)i,
+					 A("10.0.0.2"), 1, A("10.0.0.3"), 1,
+					 A("10.0.0.4"), 1, A(COA), HMMP_ENCAP_IPIP, 0);
+		}
+	}
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " PRIVO " to " COA "; lifetime=30; encap=minimal\r\n"
+		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n"
+		    "Conn: " PRIVO ":40313 " CN ":23; isn=8/7\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 500);
+	assert_string_equal(o.reason, "Kernel refused the binding");
+	assert_int_equal(fm.nxlates, FM_MAX);
+	check_xlate(&fm.xlates[0], CN, 22, NATPUB, 61034, PRIVO, 40312, CN, 22);
+	assert_int_equal(fm.xlates[0].encap, HMMP_ENCAP_IPIP);
+	assert_true(fm.xlates[0].lifetime >= 59 && fm.xlates[0].lifetime <= 60);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +1046,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_nat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_over_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_mapping_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xlate_mobile_behind_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xlate_port_forward, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xlate_equal_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xlate_no_match_403, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xlate_refusal_undone, setup, teardown),
 		cmocka_unit_test(test_origin),
 	};
 

@@ -130,6 +130,10 @@ log_has() { # HOST REGEX
 	file_has "$W/$1.log.err" "$2"
 }
 
+log_count_is() { # HOST REGEX N: exactly N lines match
+	[ "$(grep -cE -- "$2" "$W/$1.log.err" 2>/dev/null)" = "$3" ]
+}
+
 check_log() { # DESC HOST REGEX
 	if log_has "$2" "$3"; then ok "$1"; else not_ok "$1" "no line /$3/ in $2's log"; fi
 }

@@ -44,6 +44,13 @@
 #     (the UDP mappings, for the log), nat_mapped_port NS LPORT (the port
 #     the NAT maps a UDP flow from local port LPORT to).
 #
+# (e) nat_home_network: picture (a), and access A is a home network
+#     behind a NAT too: r1 masquerades what leaves c1 onto the core
+#     (TCP and UDP to ports 30000-30099, so the correspondent's view of a
+#     connection differs from the mobile's in address and port), and cn
+#     has no route to access A. Connections opened at home are known to cn
+#     as from $HOME_PUB (198.51.100.1), to the mobile as from $ORIG.
+#
 # (d) nat_forward_network: a correspondent behind a port forward, the
 #     mobile behind a masquerade. The home router hr holds the address the
 #     mobile knows, $CN (198.51.100.10), and forwards UDP $FWD_PORT (15060)
@@ -71,6 +78,7 @@
 NAT_PUB=198.51.100.2	# the NAT's address on the core, in (a), (b) and (d)
 CN_PRIV=198.51.100.138	# (d): the correspondent's own address at home
 FWD_PORT=15060		# (d): the port forwarded on $CN
+HOME_PUB=198.51.100.1	# (e): the home NAT's address on the core
 declare -gA NAT_OIF=()
 
 # nat_masquerade NS OIF [PORTS]: masquerade what NS forwards out of OIF;
@@ -120,6 +128,13 @@ nat_move_network() {
 	must ip -n "$cn" route del 203.0.113.0/24
 	must ip -n "$r1" route del 203.0.113.0/24
 	nat_masquerade "$r2" c2
+}
+
+# nat_home_network: picture (e), m on access A behind the home NAT.
+nat_home_network() {
+	nat_move_network
+	nat_masquerade "$r1" c1 30000-30099
+	must ip -n "$cn" route del 192.0.2.0/24
 }
 
 # nat_cgn_network: picture (b), m on access A and reaching cn.

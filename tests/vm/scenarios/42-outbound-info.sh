@@ -13,11 +13,15 @@
 # ForceTCP with it, and the INFO arrives over TCP. c challenges it (401,
 # back through edge and kamailio), m answers, c takes the origin from the
 # Vias below its trusted proxies (edge, registrar: hmmpd(8), outbound.md),
-# finds it equal to the care-of address and installs the binding (200).
+# finds it equal to the care-of address, finds its own record of each
+# connection by the identity (both ISNs) on the Conn lines, and since its
+# NAT rewrote them (c has <192.0.2.10:p, m>, m <m, 203.0.113.1:p'>)
+# installs a connection translation per connection in ipip (the request
+# came relayed over TCP, so not udp) and no address binding (200).
 # Then a forged INFO: right credentials, right care-of address in the
 # body, a Via naming the care-of address, sent from elsewhere: kamailio
 # stamps received= with the real source, c answers 403 and its binding
-# table is unchanged.
+# and translation tables are unchanged.
 #
 #   +------------+      +--------------------+      +---------------------+      +---------------+
 #   | c          |      | nat                |      | e (edge, router)    |      | k             |
@@ -35,7 +39,7 @@
 #   tcpdump on eA (c's side of the edge)
 #
 # timeout: 200
-# kernels: newest (hmmpd is userspace; the binding is checked in the table)
+# kernels: newest (hmmpd is userspace; the translations are checked in the table)
 # shellcheck source=../lib.sh
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
@@ -213,8 +217,8 @@ case_handoff() {
 	check "m: hand-off done" wait_until 30 log_has m "handoff: (complete|finished) in"
 	check "m: INFO for c's $NCONN connections sent through c's registrar" \
 		wait_until 10 log_has m "info: sent to $NATOUT \\(1 bindings, $NCONN connections, kind correspondent, encap [a-z]+, expires [0-9]+ s, through sip:$CORE:5060;transport=tcp"
-	check "c: binding installed for the $NCONN connections" \
-		wait_until 40 log_has c "binding: installed $ORIG -> $COA kind correspondent peer $C encap ipip lifetime 60 s \\($NCONN connections\\)"
+	check "c: $NCONN translations installed, to $COA in ipip" \
+		wait_until 40 log_count_is c "xlate: installed $C:[0-9]+ $ORIG:[0-9]+ as $ORIG:[0-9]+ $NATOUT:[0-9]+ -> $COA encap ipip lifetime 60 s" $NCONN
 	check "m: 200 from c" wait_until 10 log_has m "info: 200 from $NATOUT"
 	size=$(grep -oE "edge: INFO of [0-9]+ bytes over a UDP flow: ForceTCP" "$W/e.log.err" | head -1 | awk '{ print $4 }')
 	echo "# the INFO at the edge: ${size:-?} bytes, flow MTU $MTU"
@@ -228,12 +232,14 @@ case_handoff() {
 	check_log "m answered the challenge" m "info: 401 from $NATOUT: answering the challenge as user m \\(peer c\\)"
 	check_log "c took the origin from the Vias: the care-of address" c "info: relayed by the edge $EDGE: origin $COA \\(Via\\)"
 	check_log "c answered 200" c "info: 200 to $EDGE"
+	check_eq "c: xlate_count" $NCONN "$(hmmp_stat "$c" xlate_count)"
 	capture ip netns exec "$c" hmmpctl binding show
-	check_match "c: correspondent binding $ORIG -> $COA" "^$ORIG +$COA +$C +correspondent +ipip " "$OUT"
+	check_no_match "c: no address binding of $ORIG (every connection translated)" "^$ORIG " "$OUT"
 	echo "# the hand-off as the daemons logged it"
 	grep -hE "handoff:|info:|binding:" "$W/m.log.err" | sed 's/^/#   m: /'
 	grep -hE "edge: INFO|ForceTCP|GetToken" "$W/e.log.err" | sed 's/^/#   e: /'
 	grep -hE "info:|binding:|ForceTCP|GetToken|sip: INFO" "$W/c.log.err" | sed 's/^/#   c: /'
+	grep -hE "xlate:" "$W/c.log.err" | head -3 | sed 's/^/#   c: /'
 }
 
 # From the capture on c's side of the edge: ForceTCP, GetToken, the INFO
@@ -273,14 +279,17 @@ if i < len(want):
 
 # Right credentials and care-of address, a Via naming the care-of address,
 # sent from the NAT's public address: kamailio stamps received=, c sees
-# that origin and refuses; its bindings stay as they were.
-bindings() { # NS: orig coa peer kind encap lifetime of each binding
+# that origin and refuses; its bindings and translations stay as they
+# were.
+tables() { # NS: each binding's orig coa peer kind encap lifetime; each
+	# translation's key, peer view, care-of, encap and lifetime
 	ip netns exec "$1" hmmpctl binding show 2>&1 | awk '{ print $1, $2, $3, $4, $5, $6 }'
+	ip netns exec "$1" hmmpctl xlate show 2>&1 | awk '{ print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' | sort
 }
 
 case_forged() {
 	local before
-	before=$(bindings "$c")
+	before=$(tables "$c")
 	printf 'Version: 1\r\nBind: %s to %s; lifetime=60; encap=ipip; kind=correspondent\r\nConn: %s:7000 %s:40000\r\n' \
 		$ORIG 198.51.100.153 $ORIG $NATOUT >"$W/forged.body"
 	capture ip netns exec "$nat" python3 "$OBPY" info $CORE 5060 sip:c@hmmp.test 198.51.100.153 \
@@ -288,14 +297,14 @@ case_forged() {
 	check_eq "a forged Via origin: 401, then 403" "status 401 Unauthorized
 status 403 Binding 1: care-of address is not the request's origin (Via)" "$OUT"
 	check_log "c said why" c "info: relayed by the edge $EDGE: origin $NATOUT \\(Via\\)"
-	check_eq "c: binding table unchanged" "$before" "$(bindings "$c")"
-	check_match "c: it still holds the mobile's binding" "^$ORIG $COA $C correspondent ipip 60" "$before"
+	check_eq "c: binding and translation tables unchanged" "$before" "$(tables "$c")"
+	check_eq "c: it still holds the mobile's $NCONN translations" $NCONN "$(hmmp_stat "$c" xlate_count)"
 }
 
 tcase case_setup "c behind a NAT, the edge, kamailio, the mobile on two access links"
 tcase case_register "c registers through the edge"
 tcase case_connections "$NCONN connections between c and m"
-tcase case_handoff "the hand-off: the INFO through kamailio and the edge, over TCP; 401, 200, binding"
+tcase case_handoff "the hand-off: the INFO through kamailio and the edge, over TCP; 401, 200, translations"
 tcase case_capture "ForceTCP, GetToken and the INFO over TCP in the capture"
 tcase case_forged "a forged Via: 403, tables unchanged"
 for h in c m; do stop_hmmpd "$h"; done

@@ -39,6 +39,12 @@ void hmmpd_bindings_free(struct hmmpd_bindings *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void hmmpd_xlates_free(struct hmmpd_xlates *x)
+{
+	free(x->v);
+	memset(x, 0, sizeof(*x));
+}
+
 static int add_conn(struct nl_msg *msg, void *arg)
 {
 	struct hmmpd_conns *out = arg;
@@ -215,6 +221,123 @@ static int get_count(struct nl_msg *msg, void *arg)
 	if (tb[HMMP_A_COUNT])
 		*(uint32_t *)arg = nla_get_u32(tb[HMMP_A_COUNT]);
 	return 0;
+}
+
+static int add_xlate(struct nl_msg *msg, void *arg)
+{
+	struct hmmpd_xlates *out = arg;
+	struct nlattr *tb[HMMP_A_MAX + 1];
+	struct hmmp_xlate x;
+
+	if (hmmp_msg_parse(msg, tb) || hmmp_xlate_parse(tb[HMMP_A_XLATE], &x))
+		return HMMP_NL_BAD;
+	if (grow((void **)&out->v, &out->cap, out->n, sizeof(x)))
+		return -NLE_NOMEM;
+	out->v[out->n++] = x;
+	return 0;
+}
+
+int hmmpd_kern_xlates(struct hmmp_nl *nl, struct hmmpd_xlates *out)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, HMMP_CMD_XLATE_GET, NLM_F_DUMP);
+
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	return hmmp_nl_talk(nl, msg, add_xlate, out);
+}
+
+void hmmpd_xlate_make(struct hmmp_xlate *x, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, uint32_t peer_laddr,
+		      uint16_t peer_lport, uint32_t peer_raddr,
+		      uint16_t peer_rport, uint32_t coa, uint8_t encap,
+		      uint32_t lifetime)
+{
+	static const int attrs[] = {
+		HMMP_XLATE_A_LADDR, HMMP_XLATE_A_LPORT, HMMP_XLATE_A_RADDR,
+		HMMP_XLATE_A_RPORT, HMMP_XLATE_A_PEER_LADDR,
+		HMMP_XLATE_A_PEER_LPORT, HMMP_XLATE_A_PEER_RADDR,
+		HMMP_XLATE_A_PEER_RPORT, HMMP_XLATE_A_COA, HMMP_XLATE_A_ENCAP,
+		HMMP_XLATE_A_LIFETIME,
+	};
+	size_t i;
+
+	memset(x, 0, sizeof(*x));
+	x->laddr = laddr;
+	x->lport = lport;
+	x->raddr = raddr;
+	x->rport = rport;
+	x->peer_laddr = peer_laddr;
+	x->peer_lport = peer_lport;
+	x->peer_raddr = peer_raddr;
+	x->peer_rport = peer_rport;
+	x->coa = coa;
+	x->encap = encap;
+	x->lifetime = lifetime;
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+		HMMP_SET(x, attrs[i]);
+}
+
+void hmmpd_xlate_set_port(struct hmmp_xlate *x, uint16_t port)
+{
+	x->port = port;
+	HMMP_SET(x, HMMP_XLATE_A_PORT);
+}
+
+/* The key only, or every request attribute: never a reply-only one. */
+static int xlate_request(struct hmmp_nl *nl, uint8_t cmd, int flags,
+			 const struct hmmp_xlate *x, bool key_only)
+{
+	struct nl_msg *msg = hmmp_nl_msg(nl, cmd, flags);
+	struct hmmp_xlate r = *x;
+	uint32_t keep = (1u << HMMP_XLATE_A_LADDR) | (1u << HMMP_XLATE_A_LPORT) |
+			(1u << HMMP_XLATE_A_RADDR) | (1u << HMMP_XLATE_A_RPORT);
+
+	if (!key_only)
+		keep |= (1u << HMMP_XLATE_A_PEER_LADDR) |
+			(1u << HMMP_XLATE_A_PEER_LPORT) |
+			(1u << HMMP_XLATE_A_PEER_RADDR) |
+			(1u << HMMP_XLATE_A_PEER_RPORT) |
+			(1u << HMMP_XLATE_A_COA) | (1u << HMMP_XLATE_A_PORT) |
+			(1u << HMMP_XLATE_A_ENCAP) | (1u << HMMP_XLATE_A_LIFETIME);
+	r.have &= keep;
+	if (!msg)
+		return HMMP_EXIT_KERNEL;
+	if (hmmp_xlate_put(msg, &r)) {
+		nlmsg_free(msg);
+		snprintf(nl->msg, sizeof(nl->msg), "netlink: out of memory");
+		return HMMP_EXIT_KERNEL;
+	}
+	return hmmp_nl_talk(nl, msg, NULL, NULL);
+}
+
+int hmmpd_kern_xlate_del(struct hmmp_nl *nl, const struct hmmp_xlate *x)
+{
+	int ret = xlate_request(nl, HMMP_CMD_XLATE_DEL, 0, x, true);
+
+	if (ret && nl->err == ENOENT) {
+		nl->msg[0] = '\0';
+		return 0;
+	}
+	return ret;
+}
+
+int hmmpd_kern_xlate_set(struct hmmp_nl *nl, const struct hmmp_xlate *x)
+{
+	int ret;
+
+	/* the flags' refusal is the family's: learnt once (replace_refused) */
+	if (!replace_refused) {
+		ret = xlate_request(nl, HMMP_CMD_XLATE_NEW,
+				    NLM_F_CREATE | NLM_F_REPLACE, x, false);
+		if (!ret || nl->err != EINVAL || !strstr(nl->msg, "nlmsg_flags"))
+			return ret;
+		replace_refused = true;
+	}
+	ret = xlate_request(nl, HMMP_CMD_XLATE_NEW, 0, x, false);
+	if (!ret || nl->err != EEXIST)
+		return ret;
+	ret = hmmpd_kern_xlate_del(nl, x);
+	return ret ? ret : xlate_request(nl, HMMP_CMD_XLATE_NEW, 0, x, false);
 }
 
 int hmmpd_kern_handoff(struct hmmp_nl *nl, uint32_t old_addr,

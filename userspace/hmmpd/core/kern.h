@@ -26,8 +26,14 @@ struct hmmpd_bindings {
 	size_t n, cap;
 };
 
+struct hmmpd_xlates {
+	struct hmmp_xlate *v;
+	size_t n, cap;
+};
+
 void hmmpd_conns_free(struct hmmpd_conns *c);
 void hmmpd_bindings_free(struct hmmpd_bindings *b);
+void hmmpd_xlates_free(struct hmmpd_xlates *x);
 
 /*
  * HMMP_CMD_CONN_GET, appending to out (which may already hold records);
@@ -50,6 +56,18 @@ void hmmpd_kern_forget(void);
 /* HMMP_CMD_BINDING_DEL of the key; ENOENT counts as success. */
 int hmmpd_kern_binding_del(struct hmmp_nl *nl, uint32_t orig, uint32_t peer,
 			   uint8_t kind);
+/* HMMP_CMD_XLATE_GET, appending to out. */
+int hmmpd_kern_xlates(struct hmmp_nl *nl, struct hmmpd_xlates *out);
+/*
+ * HMMP_CMD_XLATE_NEW with NLM_F_CREATE | NLM_F_REPLACE: creates the
+ * connection translation or replaces (refreshes) the one with its key
+ * (LADDR, LPORT, RADDR, RPORT). Only x's request attributes are sent. The
+ * same fallback as hmmpd_kern_binding_set where the kernel refuses the
+ * flags: a create, or a delete and a create.
+ */
+int hmmpd_kern_xlate_set(struct hmmp_nl *nl, const struct hmmp_xlate *x);
+/* HMMP_CMD_XLATE_DEL of x's key; ENOENT counts as success. */
+int hmmpd_kern_xlate_del(struct hmmp_nl *nl, const struct hmmp_xlate *x);
 /* HMMP_CMD_HANDOFF: old 0 moves every record. *count: records moved. */
 int hmmpd_kern_handoff(struct hmmp_nl *nl, uint32_t old_addr,
 		       uint32_t new_addr, uint32_t *count);
@@ -73,6 +91,20 @@ void hmmpd_binding_make(struct hmmp_binding *b, uint32_t orig, uint32_t peer,
 			uint8_t kind, uint32_t coa, uint8_t encap,
 			uint32_t lifetime);
 void hmmpd_binding_set_port(struct hmmp_binding *b, uint16_t port);
+
+/*
+ * A connection translation request record: the key (this host's view of
+ * the connection: laddr:lport this host, raddr:rport the peer), the
+ * peer's view (peer_laddr:peer_lport the peer, peer_raddr:peer_rport this
+ * host, as the peer's socket has them), the tunnel's far end, its
+ * encapsulation and lifetime. udp also needs hmmpd_xlate_set_port.
+ */
+void hmmpd_xlate_make(struct hmmp_xlate *x, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, uint32_t peer_laddr,
+		      uint16_t peer_lport, uint32_t peer_raddr,
+		      uint16_t peer_rport, uint32_t coa, uint8_t encap,
+		      uint32_t lifetime);
+void hmmpd_xlate_set_port(struct hmmp_xlate *x, uint16_t port);
 
 /* Live: a state that still carries data or finishes a handshake. */
 int hmmpd_conn_live(const struct hmmp_conn *c);

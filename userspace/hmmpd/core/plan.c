@@ -19,12 +19,13 @@ struct entry {
 	uint32_t remote, orig;		/* host order, for sorting */
 	uint16_t lport, rport;
 	bool release;
+	bool isn;			/* both ISNs known: the identity */
+	uint32_t isn_local, isn_remote;
 };
 
-static int entry_cmp(const void *a, const void *b)
+/* The connection: its 4-tuple. */
+static int tuple_cmp(const struct entry *x, const struct entry *y)
 {
-	const struct entry *x = a, *y = b;
-
 	if (x->remote != y->remote)
 		return x->remote < y->remote ? -1 : 1;
 	if (x->orig != y->orig)
@@ -33,6 +34,26 @@ static int entry_cmp(const void *a, const void *b)
 		return x->lport < y->lport ? -1 : 1;
 	if (x->rport != y->rport)
 		return x->rport < y->rport ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The 4-tuple, then the identity: of two records of one 4-tuple (a dump
+ * that saw it twice) the same one is kept whatever the input order.
+ */
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int r = tuple_cmp(x, y);
+
+	if (r)
+		return r;
+	if (x->isn != y->isn)
+		return x->isn ? -1 : 1;
+	if (x->isn_local != y->isn_local)
+		return x->isn_local < y->isn_local ? -1 : 1;
+	if (x->isn_remote != y->isn_remote)
+		return x->isn_remote < y->isn_remote ? -1 : 1;
 	return 0;
 }
 
@@ -108,6 +129,11 @@ static void classify(const struct hmmpd_plan_in *in, const struct hmmp_conn *c,
 	e->lport = c->lport;
 	e->rport = c->rport;
 	e->release = false;
+	/* both SYNs seen (not a record picked up mid-stream): its identity */
+	e->isn = HMMP_HAVE(c, HMMP_CONN_A_ISN_LOCAL) &&
+		 HMMP_HAVE(c, HMMP_CONN_A_ISN_REMOTE);
+	e->isn_local = e->isn ? c->isn_local : 0;
+	e->isn_remote = e->isn ? c->isn_remote : 0;
 	if (c->orig_local != in->new_addr)
 		return;
 	/* home: was it ever away? */
@@ -172,10 +198,13 @@ int hmmpd_plan_build(const struct hmmpd_plan_in *in, struct hmmpd_plan *p)
 		struct hmmpd_tcp t = {
 			.laddr = htonl(e->orig), .raddr = htonl(e->remote),
 			.lport = e->lport, .rport = e->rport,
+			/* the mobile's ISN, then the correspondent's */
+			.isn_l = e->isn_local, .isn_r = e->isn_remote,
+			.flags = e->isn ? HMMPD_TCP_ISN : 0,
 		};
 		bool new_info, new_bind;
 
-		if (prev && !entry_cmp(prev, e)) {
+		if (prev && !tuple_cmp(prev, e)) {
 			p->duplicates++;
 			continue;
 		}

@@ -15,7 +15,11 @@
  *     and kind=correspondent, listing that correspondent's connections
  *     from that address (by local then remote port). A correspondent with
  *     more than HMMPD_BODY_MAX_CONNS connections or HMMPD_BODY_MAX_BINDINGS
- *     original addresses gets several INFOs, one after the other.
+ *     original addresses gets several INFOs, one after the other. A
+ *     connection whose record has both ISNs (HMMP_CONN_A_ISN_LOCAL and
+ *     _REMOTE: both SYNs seen, whoever opened it) carries its identity,
+ *     isn=<isn_local>/<isn_remote> (the body is then version 2); a record
+ *     picked up mid-stream has none.
  *
  * Which records count (docs/binding-body.md, "Who gets an INFO"):
  *  - those the hand-off moves: current address old or new (the dump may be

@@ -88,6 +88,7 @@ static int add_op(struct hmmpd_policy *p, unsigned int *cap, bool del,
 		*cap = ncap;
 	}
 	op = &p->ops[p->n++];
+	memset(op, 0, sizeof(*op));
 	op->del = del;
 	op->b = *b;
 	op->bind = bind;
@@ -95,6 +96,58 @@ static int add_op(struct hmmpd_policy *p, unsigned int *cap, bool del,
 	if (!del && b->lifetime && (!p->granted || b->lifetime < p->granted))
 		p->granted = b->lifetime;
 	return 0;
+}
+
+static int add_xop(struct hmmpd_policy *p, unsigned int *cap, bool del,
+		   const struct hmmp_xlate *x, unsigned int bind,
+		   unsigned int conn)
+{
+	struct hmmp_binding none;
+	int ret;
+
+	memset(&none, 0, sizeof(none));
+	ret = add_op(p, cap, del, &none, bind, 1);
+	if (ret)
+		return ret;
+	p->ops[p->n - 1].xlate = true;
+	p->ops[p->n - 1].x = *x;
+	p->ops[p->n - 1].conn = conn;
+	if (!del && x->lifetime && (!p->granted || x->lifetime < p->granted))
+		p->granted = x->lifetime;
+	return 0;
+}
+
+/*
+ * The live record a Conn's identity names: the peer's ISN as our remote
+ * one, ours as our local one. Of two (a 2^-64 coincidence, or one
+ * connection tracked twice) the one with the Conn's 4-tuple wins.
+ */
+static const struct hmmp_conn *by_identity(const struct hmmpd_policy_in *in,
+					   const struct hmmpd_tcp *t)
+{
+	const struct hmmp_conn *found = NULL;
+	size_t i;
+
+	if (!(t->flags & HMMPD_TCP_ISN))
+		return NULL;
+	for (i = 0; i < in->nconns; i++) {
+		const struct hmmp_conn *c = &in->conns[i];
+
+		if (!hmmpd_conn_live(c) || !HMMP_HAVE(c, HMMP_CONN_A_ISN_LOCAL) ||
+		    !HMMP_HAVE(c, HMMP_CONN_A_ISN_REMOTE) ||
+		    c->isn_remote != t->isn_l || c->isn_local != t->isn_r)
+			continue;
+		if (!found || (c->remote == t->laddr && c->rport == t->lport))
+			found = c;
+	}
+	return found;
+}
+
+/* The record's 4-tuple (its socket's: the original local address) is the Conn's. */
+static bool same_view(const struct hmmp_conn *c, const struct hmmpd_tcp *t)
+{
+	return c->remote == t->laddr && c->rport == t->lport &&
+	       c->orig_local == t->raddr && c->lport == t->rport;
 }
 
 /* The credentials may bind orig unless hmmpd.conf gives it to another peer. */
@@ -173,10 +226,12 @@ static uint8_t conf_encap(const struct hmmpd_conf *conf, bool udp_ok)
 
 /*
  * The encapsulation binding b gets (its rules in policy.h), or NULL and
- * the reason it is refused.
+ * the reason it is refused. prefer_udp: a translated Conn names a
+ * correspondent address not ours (this host is behind a NAT of its own).
  */
 static const char *choose_encap(const struct hmmpd_policy_in *in,
-				const struct hmmpd_bind *b, uint8_t *encap)
+				const struct hmmpd_bind *b, bool prefer_udp,
+				uint8_t *encap)
 {
 	bool udp_ok = in->src_port && !in->proxied;
 
@@ -187,10 +242,80 @@ static const char *choose_encap(const struct hmmpd_policy_in *in,
 		if (!in->src_port)
 			return HMMPD_POLICY_UDP_NOT_UDP;
 	} else if (b->encap == HMMPD_ENCAP_AUTO) {
-		*encap = udp_ok && b->coa != in->src ? HMMP_ENCAP_UDP
-						     : conf_encap(in->conf, udp_ok);
+		/* a NAT on either side: udp crosses it where it can be */
+		*encap = udp_ok && (b->coa != in->src || prefer_udp) ?
+			 HMMP_ENCAP_UDP : conf_encap(in->conf, udp_ok);
 	}
 	return NULL;
+}
+
+/* What the identities of binding b's Conns found (xrec: by body Conn). */
+struct idstat {
+	unsigned int nx;	/* translated: matched, another 4-tuple */
+	bool all_x;		/* every Conn translated (and there is one) */
+	bool prefer_udp;	/* one's correspondent address is not ours */
+	bool other_peer;	/* one's record's peer is another [peer]'s */
+};
+
+static struct idstat identities(const struct hmmpd_policy_in *in,
+				const struct hmmpd_bind *b,
+				const struct hmmp_conn **xrec)
+{
+	struct idstat st = { 0 };
+	unsigned int k;
+
+	for (k = b->first_conn; k < b->first_conn + b->nconn; k++) {
+		const struct hmmpd_tcp *t = &in->body->conn[k];
+		const struct hmmp_conn *c = by_identity(in, t);
+
+		xrec[k] = c && !same_view(c, t) ? c : NULL;
+		if (!xrec[k])
+			continue;
+		st.nx++;
+		if (!hmmpd_addr_is_local(in->addrs, in->naddrs, t->raddr))
+			st.prefer_udp = true;
+		/* the address a translation diverts: the original's rule */
+		if (!peer_allows(in, c->remote))
+			st.other_peer = true;
+	}
+	st.all_x = b->nconn && st.nx == b->nconn;
+	return st;
+}
+
+static int refuse_x(struct hmmpd_policy *p, const struct hmmp_conn **xrec,
+		    unsigned int bind, const char *why)
+{
+	free(xrec);
+	return refuse(p, bind, why);
+}
+
+/* Binding i's translations: the record's view, as the Conn says the peer's is. */
+static int add_xlates(const struct hmmpd_policy_in *in, struct hmmpd_policy *p,
+		      unsigned int *cap, unsigned int i,
+		      const struct hmmp_conn **xrec, uint32_t coa, bool udp,
+		      uint8_t encap, uint32_t life)
+{
+	const struct hmmpd_bind *b = &in->body->bind[i];
+	unsigned int k;
+	int ret;
+
+	for (k = b->first_conn; xrec && k < b->first_conn + b->nconn; k++) {
+		const struct hmmpd_tcp *t = &in->body->conn[k];
+		const struct hmmp_conn *c = xrec[k];
+		struct hmmp_xlate x;
+
+		if (!c)
+			continue;
+		hmmpd_xlate_make(&x, c->orig_local, c->lport, c->remote,
+				 c->rport, t->laddr, t->lport, t->raddr,
+				 t->rport, coa, encap, life);
+		if (udp)
+			hmmpd_xlate_set_port(&x, in->src_port);
+		ret = add_xop(p, cap, false, &x, i, k);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
@@ -201,10 +326,17 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 	uint32_t local[MAX_LOCAL];
 	unsigned int i, k, cap = 0, nlocal, nlive;
 	uint8_t kind[HMMPD_BODY_MAX_BINDINGS], encap[HMMPD_BODY_MAX_BINDINGS];
+	struct idstat id[HMMPD_BODY_MAX_BINDINGS];
+	const struct hmmp_conn **xrec = NULL;
 	const char *why;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	if (body->nconn) {
+		xrec = calloc(body->nconn, sizeof(*xrec));
+		if (!xrec)
+			goto nomem;
+	}
 	/* every check first, then the operations */
 	for (i = 0; i < body->nbind; i++) {
 		const struct hmmpd_bind *b = &body->bind[i];
@@ -212,43 +344,56 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		bool router = conf->roles & HMMP_ROLE_ROUTER;
 
 		nlive = live_with(in, b->orig, local, MAX_LOCAL, &nlocal);
+		/* translations are the correspondent's: a router has none */
+		id[i] = corr && b->kind != HMMP_BIND_ROUTER ?
+			identities(in, b, xrec) : (struct idstat){ 0 };
 		kind[i] = b->kind;
 		if (!kind[i]) {
-			if (corr && (nlive || !conf->require_connection || !router))
+			if (corr && (nlive || id[i].nx || !conf->require_connection ||
+				     !router))
 				kind[i] = HMMP_BIND_CORRESPONDENT;
 			else if (router)
 				kind[i] = HMMP_BIND_ROUTER;
 			else
-				return refuse(p, i, "this host takes no bindings");
+				return refuse_x(p, xrec, i, "this host takes no bindings");
+		}
+		if (kind[i] != HMMP_BIND_CORRESPONDENT && id[i].nx) {
+			for (k = b->first_conn; k < b->first_conn + b->nconn; k++)
+				xrec[k] = NULL;
+			id[i] = (struct idstat){ 0 };
 		}
 		if (kind[i] == HMMP_BIND_CORRESPONDENT && !corr)
-			return refuse(p, i, "this host is no correspondent");
+			return refuse_x(p, xrec, i, "this host is no correspondent");
 		if (kind[i] == HMMP_BIND_ROUTER && !router)
-			return refuse(p, i, "this host is no router");
+			return refuse_x(p, xrec, i, "this host is no router");
 		if (hmmpd_addr_is_local(in->addrs, in->naddrs, b->orig))
-			return refuse(p, i, "original address is this host's");
+			return refuse_x(p, xrec, i, "original address is this host's");
 		if (!peer_allows(in, b->orig))
-			return refuse(p, i, "original address belongs to another peer");
+			return refuse_x(p, xrec, i, "original address belongs to another peer");
+		if (id[i].other_peer)
+			return refuse_x(p, xrec, i, "a connection's address belongs to another peer");
 		if (!b->lifetime)
 			encap[i] = b->encap;	/* a release: none installed */
-		else if ((why = choose_encap(in, b, &encap[i])))
-			return refuse(p, i, why);
+		else if ((why = choose_encap(in, b, id[i].prefer_udp, &encap[i])))
+			return refuse_x(p, xrec, i, why);
 		if (b->lifetime && encap[i] != HMMP_ENCAP_UDP && b->coa != in->src)
-			return refuse(p, i, in->proxied ?
+			return refuse_x(p, xrec, i, in->proxied ?
 				      "care-of address is not the request's origin (Via)" :
 				      "care-of address is not the request's source");
-		if (!b->lifetime && b->orig != in->src && b->coa != in->src)
-			return refuse(p, i, in->proxied ?
+		/* translations only: the identities prove the connections */
+		if (!b->lifetime && b->orig != in->src && b->coa != in->src &&
+		    !id[i].all_x)
+			return refuse_x(p, xrec, i, in->proxied ?
 				      "release not sent from the address (Via)" :
 				      "release not sent from the address");
 		if (!b->lifetime)
 			continue;
-		if (kind[i] == HMMP_BIND_CORRESPONDENT && !nlive &&
+		if (kind[i] == HMMP_BIND_CORRESPONDENT && !nlive && !id[i].nx &&
 		    conf->require_connection)
-			return refuse(p, i, "no live connection with the original address");
+			return refuse_x(p, xrec, i, "no live connection with the original address");
 		if (kind[i] == HMMP_BIND_ROUTER &&
 		    !hmmpd_addr_on_link(in->addrs, in->naddrs, b->orig))
-			return refuse(p, i, "original address is on none of this host's links");
+			return refuse_x(p, xrec, i, "original address is on none of this host's links");
 	}
 
 	for (i = 0; i < body->nbind; i++) {
@@ -261,7 +406,24 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		struct hmmp_binding nb;
 		size_t j;
 
+		/* a release: the translations, then the address bindings */
 		if (!b->lifetime) {
+			for (k = b->first_conn; k < b->first_conn + b->nconn; k++) {
+				const struct hmmp_conn *c = xrec ? xrec[k] : NULL;
+				struct hmmp_xlate x;
+
+				if (!c)
+					continue;
+				hmmpd_xlate_make(&x, c->orig_local, c->lport,
+						 c->remote, c->rport, 0, 0, 0, 0,
+						 0, 0, 0);
+				ret = add_xop(p, &cap, true, &x, i, k);
+				if (ret)
+					goto nomem;
+			}
+			/* translations only: no address binding to release */
+			if (id[i].all_x)
+				continue;
 			for (j = 0; j < in->nbinds; j++) {
 				const struct hmmp_binding *o = &in->binds[j];
 
@@ -283,7 +445,17 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 				goto nomem;
 			continue;
 		}
+		ret = add_xlates(in, p, &cap, i, xrec, coa, udp, encap[i], life);
+		if (ret)
+			goto nomem;
+		/*
+		 * No address binding when every connection is translated,
+		 * nor when none is live and some are: two mobiles behind
+		 * two NATs may have the same private original.
+		 */
 		nlive = live_with(in, b->orig, local, MAX_LOCAL, &nlocal);
+		if (id[i].all_x || (!nlive && id[i].nx))
+			continue;
 		if (!nlocal) {
 			/* none there (not required), or too many: any peer */
 			hmmpd_binding_make(&nb, b->orig, 0, HMMP_BIND_CORRESPONDENT,
@@ -307,8 +479,10 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 				goto nomem;
 		}
 	}
+	free(xrec);
 	return 0;
 nomem:
+	free(xrec);
 	hmmpd_policy_free(p);
 	snprintf(p->reason, sizeof(p->reason), "Out of memory");
 	return 500;

@@ -42,6 +42,34 @@
  *    the mobile's gateway there); peer any;
  *  - lifetime: the body's, at most max_lifetime; lifetime 0 deletes this
  *    kind's bindings of the original address.
+ *
+ * Connection identities (body version 2, a Conn with isn=I/J), for the
+ * correspondent: the live record with isn_remote I and isn_local J (the
+ * mobile's SYN and ours, as each side sent it) is the connection meant.
+ * When its 4-tuple is the Conn's (no NAT on it) it is handled as without
+ * an identity. When it differs (the mobile behind a NAT: the record's
+ * remote endpoint is not the Conn's mobile endpoint; this host behind a
+ * NAT of its own, a masquerade or a port forward: its local endpoint is
+ * not the Conn's correspondent endpoint), a connection translation is planned: key = the record's
+ * view, peer view = the Conn line, care-of, port, encapsulation and
+ * lifetime those of the binding. The identity match is the proof that the
+ * connection is the sender's; the credentials and address rules are the
+ * binding's, and the record's remote address (the one the translation
+ * diverts) may not be listed under another [peer] either. Then:
+ *  - a Conn whose correspondent address is not this host's (a NAT in
+ *    front of this host) makes auto choose udp when the request came
+ *    straight over UDP; otherwise, and for an encapsulation asked for, the
+ *    binding's rules decide: ipip crosses a masquerading NAT that has seen
+ *    this host's packets to the care-of address, a single forwarded UDP
+ *    port only udp, which the mobile may ask for (this host cannot tell
+ *    the two NATs apart);
+ *  - a binding every Conn of which is translated gets no address binding
+ *    (two mobiles behind two home NATs may have the same private
+ *    original), nor one with translated Conns and no live connection of
+ *    its original; a release of the former may come from any source (the
+ *    identity is the proof), deleting the translations only;
+ *  - a translated connection counts as a live one for require_connection;
+ *  - lifetime 0 deletes the translations of the matched connections.
  */
 #ifndef HMMPD_POLICY_H
 #define HMMPD_POLICY_H
@@ -72,10 +100,13 @@ struct hmmpd_policy_in {
 };
 
 struct hmmpd_policy_op {
-	bool del;			/* delete b's key, else create/replace b */
+	bool del;			/* delete the key, else create/replace */
+	bool xlate;			/* x, a connection translation; else b */
 	struct hmmp_binding b;
+	struct hmmp_xlate x;
 	unsigned int bind;		/* its binding in the body, from 0 */
 	unsigned int nconn;		/* live connections it covers */
+	unsigned int conn;		/* xlate: its Conn in the body, from 0 */
 };
 
 struct hmmpd_policy {
@@ -98,7 +129,7 @@ struct hmmpd_policy {
  * 0 (p->ops), 403 (p->reason) or 500 (out of memory). Free p in any case.
  * The operations of one body binding (op->bind) share its care-of
  * address, port, encapsulation, lifetime and kind: what an answer body
- * reports.
+ * reports. The operations of one body binding are in a row.
  */
 int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			struct hmmpd_policy *p);

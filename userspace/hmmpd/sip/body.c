@@ -131,6 +131,23 @@ int hmmpd_body_add_conn(struct hmmpd_body *b, const struct hmmpd_tcp *t)
 	return 0;
 }
 
+/* The same connection: its 4-tuple, whatever its identity says. */
+static bool same_tuple(const struct hmmpd_tcp *x, const struct hmmpd_tcp *y)
+{
+	return x->laddr == y->laddr && x->lport == y->lport &&
+	       x->raddr == y->raddr && x->rport == y->rport;
+}
+
+int hmmpd_body_version(const struct hmmpd_body *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nconn; i++)
+		if (b->conn[i].flags & HMMPD_TCP_ISN)
+			return 2;
+	return HMMPD_BODY_VERSION;
+}
+
 int hmmpd_body_check(const struct hmmpd_body *b, struct hmmpd_body_err *err)
 {
 	unsigned int i, j, k, next = 0;
@@ -181,8 +198,10 @@ int hmmpd_body_check(const struct hmmpd_body *b, struct hmmpd_body_err *err)
 				why = "correspondent address not unicast";
 			else if (!t->lport || !t->rport)
 				why = "connection with port 0";
+			else if (t->flags & ~HMMPD_TCP_ISN)
+				why = "connection with unknown flags";
 			for (j = next; !why && j < k; j++) {
-				if (!memcmp(&b->conn[j], t, sizeof(*t)))
+				if (same_tuple(&b->conn[j], t))
 					why = "connection listed twice";
 			}
 		}
@@ -360,6 +379,7 @@ struct native {
 	struct hmmpd_body_err *err;
 	unsigned int line;
 	bool version;
+	unsigned int ver;	/* the Version line's, once seen */
 	bool answer;		/* an answer body: hmmpd_body_parse_answer */
 };
 
@@ -380,12 +400,14 @@ static int native_version(struct native *n, struct cur *v)
 		LERR(n, "malformed Version");
 		return -1;
 	}
-	if (ver != HMMPD_BODY_VERSION) {
-		LERR(n, "unsupported version (this receiver knows %d)",
-		     HMMPD_BODY_VERSION);
+	if (ver < HMMPD_BODY_VERSION || ver > HMMPD_BODY_VERSION_MAX) {
+		LERR(n, "unsupported version (this receiver knows %d to %d)",
+		     HMMPD_BODY_VERSION, HMMPD_BODY_VERSION_MAX);
 		return -1;
 	}
 	n->version = true;
+	n->ver = ver;
+	n->b->version = ver;
 	return 0;
 }
 
@@ -394,6 +416,7 @@ static int native_bind(struct native *n, struct cur *v)
 	uint32_t orig, coa, lifetime = n->def->lifetime;
 	uint8_t encap = n->def->encap, kind = 0;
 	bool seen_lifetime = false, seen_encap = false, seen_kind = false;
+	bool xlate_only = false;
 	uint16_t port = 0;
 	const char *w;
 	size_t len;
@@ -456,6 +479,14 @@ static int native_bind(struct native *n, struct cur *v)
 			}
 			continue;
 		}
+		if (n->answer && word_is(w, len, "xlate")) {
+			if (!word_is(val, vlen, "only")) {
+				LERR(n, "bad xlate (only)");
+				return -1;
+			}
+			xlate_only = true;
+			continue;
+		}
 		if (!word_is(w, len, "encap") && !word_is(w, len, "kind"))
 			continue;	/* an extension: ignored */
 		for (i = 0; i < vlen && i < sizeof(lc) - 1; i++)
@@ -506,13 +537,105 @@ static int native_bind(struct native *n, struct cur *v)
 			n->err))
 		return -1;
 	n->b->bind[n->b->nbind - 1].port = port;
+	n->b->bind[n->b->nbind - 1].xlate_only = xlate_only;
+	return 0;
+}
+
+/* "<u32>/<u32>": the mobile's ISN, the correspondent's. */
+static int isn_of(struct native *n, const char *w, size_t len,
+		  struct hmmpd_tcp *t)
+{
+	const char *slash = memchr(w, '/', len);
+
+	if (!slash) {
+		LERR(n, "isn needs '<mobile's ISN>/<correspondent's ISN>'");
+		return -1;
+	}
+	if (u32_of(w, (size_t)(slash - w), 0, UINT32_MAX, &t->isn_l) ||
+	    u32_of(slash + 1, len - (size_t)(slash - w) - 1, 0, UINT32_MAX,
+		   &t->isn_r)) {
+		LERR(n, "bad isn (decimal 0 to 4294967295, '/' between)");
+		return -1;
+	}
+	t->flags |= HMMPD_TCP_ISN;
+	return 0;
+}
+
+/*
+ * What follows a Conn line's endpoints: *( OWS ";" OWS conn-param ) OWS.
+ * Version 1 has none (an old receiver says "bad remote endpoint").
+ */
+static int native_conn_params(struct native *n, struct cur *v,
+			      struct hmmpd_tcp *t)
+{
+	bool seen_isn = false;
+
+	while (skip_wsp(v), v->p < v->e) {
+		const char *w, *val = NULL;
+		size_t len, vlen = 0;
+
+		if (*v->p != ';') {
+			if (n->ver < 2)
+				LERR(n, "bad remote endpoint");
+			else
+				LERR(n, "expected ';' before a Conn parameter");
+			return -1;
+		}
+		if (n->ver < 2) {
+			LERR(n, "a Conn parameter needs 'Version: 2'");
+			return -1;
+		}
+		v->p++;
+		skip_wsp(v);
+		len = take_token(v, &w);
+		skip_wsp(v);
+		if (v->p < v->e && *v->p == '=') {
+			v->p++;
+			skip_wsp(v);
+			/* isn's value has a '/', which is no token character */
+			vlen = take_word(v, ";", &val);
+			if (!vlen) {
+				LERR(n, "malformed Conn parameter");
+				return -1;
+			}
+		}
+		if (!len) {
+			LERR(n, "malformed Conn parameter");
+			return -1;
+		}
+		if (!word_is(w, len, "isn")) {
+			const char *e = val;
+			size_t k;
+
+			/* an extension: ignored, but a token or token=token */
+			for (k = 0; k < vlen && is_token(e[k]); k++)
+				;
+			if (k != vlen || (v->p < v->e && !is_wsp(*v->p) &&
+					  *v->p != ';')) {
+				LERR(n, "malformed Conn parameter");
+				return -1;
+			}
+			continue;
+		}
+		if (seen_isn) {
+			LERR(n, "isn given twice");
+			return -1;
+		}
+		seen_isn = true;
+		if (!vlen) {
+			LERR(n, "isn needs '<mobile's ISN>/<correspondent's ISN>'");
+			return -1;
+		}
+		if (isn_of(n, val, vlen, t))
+			return -1;
+	}
 	return 0;
 }
 
 static int native_conn(struct native *n, struct cur *v)
 {
 	const struct hmmpd_bind *bd;
-	struct hmmpd_tcp t;
+	struct hmmpd_tcp t = { 0 };
 	const char *w;
 	size_t len;
 
@@ -530,11 +653,15 @@ static int native_conn(struct native *n, struct cur *v)
 		LERR(n, "expected '<local addr:port> <remote addr:port>'");
 		return -1;
 	}
-	len = take_word(v, "", &w);
-	if (endpoint_of(w, len, &t.raddr, &t.rport) || v->p != v->e) {
+	len = take_word(v, ";", &w);
+	if (endpoint_of(w, len, &t.raddr, &t.rport)) {
 		LERR(n, "bad remote endpoint");
 		return -1;
 	}
+	t.isn_l = t.isn_r = 0;
+	t.flags = 0;
+	if (native_conn_params(n, v, &t))
+		return -1;
 	if (t.laddr != bd->orig) {
 		LERR(n, "connection not from the binding's original address");
 		return -1;
@@ -883,7 +1010,7 @@ int hmmpd_body_build(const struct hmmpd_body *b, char *buf, size_t size,
 		buf[0] = '\0';
 	if (hmmpd_body_check(b, err))
 		return -1;
-	out_printf(&o, "Version: %d\r\n", HMMPD_BODY_VERSION);
+	out_printf(&o, "Version: %d\r\n", hmmpd_body_version(b));
 	for (i = 0; i < b->nbind; i++) {
 		const struct hmmpd_bind *bd = &b->bind[i];
 
@@ -895,13 +1022,18 @@ int hmmpd_body_build(const struct hmmpd_body *b, char *buf, size_t size,
 			   hmmpd_encap_name(bd->encap));
 		if (bd->kind)
 			out_printf(&o, "; kind=%s", hmmp_kind_name(bd->kind));
+		if (bd->xlate_only)
+			out_printf(&o, "; xlate=only");
 		out_printf(&o, "\r\n");
 		for (k = bd->first_conn; k < bd->first_conn + bd->nconn; k++) {
 			const struct hmmpd_tcp *t = &b->conn[k];
 
-			out_printf(&o, "Conn: %s:%u %s:%u\r\n",
+			out_printf(&o, "Conn: %s:%u %s:%u",
 				   hmmp_addr_format(t->laddr, a1), t->lport,
 				   hmmp_addr_format(t->raddr, a2), t->rport);
+			if (t->flags & HMMPD_TCP_ISN)
+				out_printf(&o, "; isn=%u/%u", t->isn_l, t->isn_r);
+			out_printf(&o, "\r\n");
 		}
 	}
 	return (int)o.len;

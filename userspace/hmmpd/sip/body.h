@@ -17,6 +17,7 @@
 #ifndef HMMPD_BODY_H
 #define HMMPD_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +27,13 @@
 /* The Accept header of a 415 answer. */
 #define HMMPD_BODY_ACCEPT	HMMPD_BODY_TYPE ", " HMMPD_BODY_TYPE_SEED ", " \
 				HMMPD_BODY_TYPE_TEXT
+/*
+ * Versions: 1, the format without connection identities; 2, the same with
+ * conn-params on Conn lines (isn=). A receiver knows both; the builder
+ * writes 1 unless some Conn has an identity.
+ */
 #define HMMPD_BODY_VERSION	1
+#define HMMPD_BODY_VERSION_MAX	2
 
 /* Limits, the same for every form. */
 #define HMMPD_BODY_MAX_LEN	65536	/* bytes; more is 413 */
@@ -44,10 +51,19 @@
 /* A SIP reason phrase: printable ASCII, never a byte of the request. */
 #define HMMPD_REASON_MAX	96
 
-/* One TCP connection: the mobile's endpoint (l*) and the correspondent's. */
+/*
+ * One TCP connection: the mobile's endpoint (l*) and the correspondent's,
+ * as the mobile's socket has them. With HMMPD_TCP_ISN in flags, its
+ * identity (version 2, "isn=<isn_l>/<isn_r>"): the initial sequence
+ * numbers of the mobile's SYN (isn_l) and of the correspondent's (isn_r),
+ * which NATs leave alone. No padding: compared with memcmp.
+ */
+#define HMMPD_TCP_ISN	1u
 struct hmmpd_tcp {
 	uint32_t laddr, raddr;		/* be32 */
+	uint32_t isn_l, isn_r;		/* with HMMPD_TCP_ISN, else 0 */
 	uint16_t lport, rport;		/* host order */
+	uint32_t flags;			/* HMMPD_TCP_* */
 };
 
 /*
@@ -66,6 +82,12 @@ struct hmmpd_bind {
 	uint16_t port;			/* host order; 0: none */
 	uint8_t encap;			/* enum hmmp_encap or HMMPD_ENCAP_AUTO */
 	uint8_t kind;			/* 0 or enum hmmp_bind_kind */
+	/*
+	 * An answer's "xlate=only": the receiver installed connection
+	 * translations for it (its Conn lines) and no address binding.
+	 * Ignored in a request (an extension there).
+	 */
+	bool xlate_only;
 	unsigned int first_conn, nconn;
 };
 
@@ -77,6 +99,7 @@ enum hmmpd_body_form {
 
 struct hmmpd_body {
 	enum hmmpd_body_form form;
+	unsigned int version;		/* a parsed native body's, else 0 */
 	unsigned int nbind, nconn;
 	struct hmmpd_bind bind[HMMPD_BODY_MAX_BINDINGS];
 	struct hmmpd_tcp *conn;		/* heap, nconn used */
@@ -108,6 +131,8 @@ void hmmpd_body_free(struct hmmpd_body *b);
 int hmmpd_body_add_bind(struct hmmpd_body *b, uint32_t orig, uint32_t coa,
 			uint32_t lifetime, uint8_t encap, uint8_t kind);
 int hmmpd_body_add_conn(struct hmmpd_body *b, const struct hmmpd_tcp *t);
+/* The version a body is written in: 2 when a Conn has an identity, else 1. */
+int hmmpd_body_version(const struct hmmpd_body *b);
 
 /*
  * The rules every body obeys, whatever its form: at least one binding;
@@ -115,7 +140,8 @@ int hmmpd_body_add_conn(struct hmmpd_body *b, const struct hmmpd_tcp *t);
  * unless lifetime is 0; a known encapsulation (ipip, minimal, udp, auto)
  * and kind; a port with udp only; one binding per
  * original address; each connection's local address is its binding's
- * original address, ports not 0, no connection twice; the connection
+ * original address, ports not 0, no connection (4-tuple) twice, flags
+ * known; the connection
  * ranges contiguous and in order. Returns 0, or -1 with err->status 400
  * and the first broken rule in err->reason.
  */

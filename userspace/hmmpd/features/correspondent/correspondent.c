@@ -60,6 +60,7 @@ struct req_ctx {
 	struct hmmpd_body body;
 	struct hmmpd_conns conns;
 	struct hmmpd_bindings binds;
+	struct hmmpd_xlates xlates;	/* dumped when translations change */
 	struct hmmpd_netstate net;
 	struct hmmpd_policy pol;
 };
@@ -69,6 +70,7 @@ static void ctx_free(struct req_ctx *x)
 	hmmpd_body_free(&x->body);
 	hmmpd_conns_free(&x->conns);
 	hmmpd_bindings_free(&x->binds);
+	hmmpd_xlates_free(&x->xlates);
 	hmmpd_net_free(&x->net);
 	hmmpd_policy_free(&x->pol);
 }
@@ -177,6 +179,7 @@ static int gather(struct req_ctx *x)
 {
 	struct hmmpd *d = x->d;
 	unsigned int i, k;
+	bool all;
 	int r;
 
 	if (!hmmpd_kernel_up(d)) {
@@ -184,7 +187,17 @@ static int gather(struct req_ctx *x)
 		respond(d, x->req, 503, "hmmp.ko not loaded", "Retry-After: 5");
 		return -1;
 	}
-	for (i = 0; i < x->body.nbind; i++) {
+	/*
+	 * A Conn with an identity may name a record whose remote address is
+	 * not the original (a NAT rewrote it): every record then.
+	 */
+	for (i = 0; i < x->body.nconn; i++)
+		if (x->body.conn[i].flags & HMMPD_TCP_ISN)
+			break;
+	all = i < x->body.nconn;
+	if (all && hmmpd_kern_conns(&d->cmd, 0, &x->conns))
+		goto kernel;
+	for (i = 0; i < x->body.nbind && !all; i++) {
 		uint32_t orig = x->body.bind[i].orig;
 
 		for (k = 0; k < i; k++)
@@ -240,6 +253,73 @@ static void log_binding(const char *what, const struct hmmp_binding *b,
 		  b->lifetime, nconn);
 }
 
+/* A delete's (key_only) names the key; the rest the translation. */
+static void log_xlate(const char *what, const struct hmmp_xlate *t,
+		      bool key_only)
+{
+	char l[HMMP_ADDRSTRLEN], r[HMMP_ADDRSTRLEN], pl[HMMP_ADDRSTRLEN],
+	     pr[HMMP_ADDRSTRLEN], c[HMMP_ADDRSTRLEN], port[8];
+
+	if (key_only) {
+		hmmpd_log(LOG_INFO, "xlate: %s %s:%u %s:%u", what,
+			  hmmp_addr_format(t->laddr, l), t->lport,
+			  hmmp_addr_format(t->raddr, r), t->rport);
+		return;
+	}
+	port[0] = '\0';
+	if (HMMP_HAVE(t, HMMP_XLATE_A_PORT))
+		snprintf(port, sizeof(port), ":%u", t->port);
+	hmmpd_log(LOG_INFO, "xlate: %s %s:%u %s:%u as %s:%u %s:%u -> %s%s encap %s lifetime %u s",
+		  what, hmmp_addr_format(t->laddr, l), t->lport,
+		  hmmp_addr_format(t->raddr, r), t->rport,
+		  hmmp_addr_format(t->peer_laddr, pl), t->peer_lport,
+		  hmmp_addr_format(t->peer_raddr, pr), t->peer_rport,
+		  hmmp_addr_format(t->coa, c), port,
+		  hmmp_encap_name(t->encap) ? hmmp_encap_name(t->encap) : "?",
+		  t->lifetime);
+}
+
+static const struct hmmp_xlate *find_xlate(const struct hmmpd_xlates *t,
+					   const struct hmmp_xlate *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].laddr == key->laddr && t->v[i].lport == key->lport &&
+		    t->v[i].raddr == key->raddr && t->v[i].rport == key->rport)
+			return &t->v[i];
+	return NULL;
+}
+
+/* Put a translation back as it was (rollback). */
+static void restore_xlate(struct hmmpd *d, const struct hmmp_xlate *prior,
+			  const struct hmmp_xlate *key)
+{
+	struct hmmp_xlate t;
+	int r;
+
+	if (prior) {
+		uint32_t life = prior->lifetime;
+
+		if (life && HMMP_HAVE(prior, HMMP_XLATE_A_EXPIRES_MS))
+			life = (uint32_t)((prior->expires_ms + 999) / 1000);
+		hmmpd_xlate_make(&t, prior->laddr, prior->lport, prior->raddr,
+				 prior->rport, prior->peer_laddr,
+				 prior->peer_lport, prior->peer_raddr,
+				 prior->peer_rport, prior->coa, prior->encap,
+				 prior->lifetime ? (life ? life : 1) : 0);
+		if (HMMP_HAVE(prior, HMMP_XLATE_A_PORT))
+			hmmpd_xlate_set_port(&t, prior->port);
+		r = hmmpd_kern_xlate_set(&d->cmd, &t);
+	} else {
+		r = hmmpd_kern_xlate_del(&d->cmd, key);
+	}
+	if (r) {
+		hmmpd_log(LOG_ERR, "xlate: cannot undo a change: %s", d->cmd.msg);
+		hmmpd_cmd_failed(d);
+	}
+}
+
 /* Put a binding back as it was (rollback). */
 static void restore(struct hmmpd *d, const struct hmmp_binding *prior,
 		    const struct hmmp_binding *key)
@@ -279,17 +359,34 @@ static int apply(struct req_ctx *x)
 	unsigned int i;
 	int r = 0;
 
+	/* what a translation replaces, to put it back if the kernel refuses */
+	for (i = 0; i < x->pol.n && !x->pol.ops[i].xlate; i++)
+		;
+	if (i < x->pol.n && hmmpd_kern_xlates(&d->cmd, &x->xlates)) {
+		hmmpd_log(LOG_ERR, "info: 500 to %s: kernel: %s", x->ip, d->cmd.msg);
+		hmmpd_cmd_failed(d);
+		respond(d, x->req, 500, "Kernel request failed", NULL);
+		return -1;
+	}
 	for (i = 0; i < x->pol.n; i++) {
 		const struct hmmpd_policy_op *op = &x->pol.ops[i];
 
-		if (op->del)
+		if (op->xlate)
+			r = op->del ? hmmpd_kern_xlate_del(&d->cmd, &op->x)
+				    : hmmpd_kern_xlate_set(&d->cmd, &op->x);
+		else if (op->del)
 			r = hmmpd_kern_binding_del(&d->cmd, op->b.orig, op->b.peer,
 						   op->b.kind);
 		else
 			r = hmmpd_kern_binding_set(&d->cmd, &op->b);
 		if (r)
 			break;
-		log_binding(op->del ? "removed" : "installed", &op->b, op->nconn);
+		if (op->xlate)
+			log_xlate(op->del ? "removed" : "installed", &op->x,
+				  op->del);
+		else
+			log_binding(op->del ? "removed" : "installed", &op->b,
+				    op->nconn);
 	}
 	if (i == x->pol.n)
 		return 0;
@@ -299,6 +396,11 @@ static int apply(struct req_ctx *x)
 	while (i--) {
 		const struct hmmpd_policy_op *op = &x->pol.ops[i];
 
+		if (op->xlate) {
+			restore_xlate(d, find_xlate(&x->xlates, &op->x), &op->x);
+			log_xlate("undone", &op->x, op->del);
+			continue;
+		}
 		restore(d, find_binding(&x->binds, &op->b), &op->b);
 		log_binding("undone", &op->b, op->nconn);
 	}
@@ -323,16 +425,40 @@ static char *answer_body(const struct req_ctx *x, size_t *len)
 	hmmpd_body_init(&ans);
 	for (i = 0; i < x->pol.n; i++) {
 		const struct hmmpd_policy_op *op = &x->pol.ops[i];
+		const struct hmmpd_policy_op *o;
+		struct hmmpd_bind *ab;
+		unsigned int k;
 
 		if (op->del || op->bind >= HMMPD_BODY_MAX_BINDINGS ||
 		    seen[op->bind])
 			continue;
 		seen[op->bind] = true;
-		if (hmmpd_body_add_bind(&ans, op->b.orig, op->b.coa,
+		/* a translation has its binding's coa, port, encap, lifetime */
+		if (op->xlate ?
+		    hmmpd_body_add_bind(&ans, x->body.bind[op->bind].orig,
+					op->x.coa, op->x.lifetime, op->x.encap,
+					HMMP_BIND_CORRESPONDENT) :
+		    hmmpd_body_add_bind(&ans, op->b.orig, op->b.coa,
 					op->b.lifetime, op->b.encap, op->b.kind))
 			break;
-		if (HMMP_HAVE(&op->b, HMMP_BIND_A_PORT))
-			ans.bind[ans.nbind - 1].port = op->b.port;
+		ab = &ans.bind[ans.nbind - 1];
+		if (op->xlate ? HMMP_HAVE(&op->x, HMMP_XLATE_A_PORT) :
+				HMMP_HAVE(&op->b, HMMP_BIND_A_PORT))
+			ab->port = op->xlate ? op->x.port : op->b.port;
+		/* its translations: Conn lines as the request wrote them */
+		ab->xlate_only = true;
+		for (k = i; k < x->pol.n; k++) {
+			o = &x->pol.ops[k];
+			if (o->bind != op->bind || o->del)
+				continue;
+			if (!o->xlate) {
+				ab->xlate_only = false;
+				continue;
+			}
+			if (o->conn < x->body.nconn &&
+			    hmmpd_body_add_conn(&ans, &x->body.conn[o->conn]))
+				break;
+		}
 	}
 	n = ans.nbind ? hmmpd_body_build(&ans, NULL, 0, &err) : 0;
 	if (n < 0)

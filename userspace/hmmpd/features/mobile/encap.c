@@ -122,6 +122,75 @@ uint8_t mobile_body_encap(const struct hmmpd_mobile *m, uint32_t peer)
 	return e;
 }
 
+static bool is_v1(const struct hmmpd_mobile *m, uint32_t peer)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nv1; i++)
+		if (m->v1[i] == peer)
+			return true;
+	return false;
+}
+
+/*
+ * A built native body (heap, *len bytes) again without connection
+ * identities: version 1. 1 when rewritten, 0 when it had none, -1 when it
+ * cannot be (out of memory, not a body): left as it was.
+ */
+static int body_text_v1(char **body, size_t *len)
+{
+	static const struct hmmpd_body_defaults def = { 0 };
+	struct hmmpd_body b;
+	unsigned int i;
+	char *nb;
+	int n;
+
+	hmmpd_body_init(&b);
+	if (hmmpd_body_parse(HMMPD_BODY_TYPE, *body, *len, &def, &b, NULL)) {
+		hmmpd_body_free(&b);
+		return -1;
+	}
+	if (hmmpd_body_version(&b) == HMMPD_BODY_VERSION) {
+		hmmpd_body_free(&b);
+		return 0;
+	}
+	for (i = 0; i < b.nconn; i++) {
+		b.conn[i].flags &= ~HMMPD_TCP_ISN;
+		b.conn[i].isn_l = b.conn[i].isn_r = 0;
+	}
+	n = hmmpd_body_build(&b, NULL, 0, NULL);
+	nb = n > 0 ? malloc((size_t)n + 1) : NULL;
+	if (nb)
+		hmmpd_body_build(&b, nb, (size_t)n + 1, NULL);
+	hmmpd_body_free(&b);
+	if (!nb)
+		return -1;
+	free(*body);
+	*body = nb;
+	*len = (size_t)n;
+	return 1;
+}
+
+bool mobile_info_v1(struct hmmpd_mobile *m, uint32_t peer, const char *reason,
+		    char **body, size_t *len)
+{
+	if (!reason || !strstr(reason, "unsupported version") ||
+	    is_v1(m, peer) || m->nv1 == MAX_UDP_PEERS)
+		return false;
+	if (body_text_v1(body, len) != 1)
+		return false;
+	m->v1[m->nv1++] = peer;
+	return true;
+}
+
+int mobile_body_text_for_peer(const struct hmmpd_mobile *m, uint32_t peer,
+			      char **body, size_t *len)
+{
+	if (!is_v1(m, peer))
+		return 0;
+	return body_text_v1(body, len) < 0 ? -1 : 0;
+}
+
 void mobile_body_for_peer(const struct hmmpd_mobile *m, uint32_t peer,
 			  struct hmmpd_body *b)
 {

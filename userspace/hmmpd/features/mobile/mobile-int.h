@@ -81,6 +81,12 @@ struct hmmpd_mobile {
 	unsigned int nudp;
 	uint32_t legacy[MAX_UDP_PEERS];	/* be32 */
 	unsigned int nlegacy;
+	/*
+	 * Correspondents that know body version 1 only (400 "unsupported
+	 * version" to a body with connection identities): asked without.
+	 */
+	uint32_t v1[MAX_UDP_PEERS];	/* be32 */
+	unsigned int nv1;
 };
 
 static inline bool is_mobile(struct hmmpd *d)
@@ -145,6 +151,21 @@ void mobile_info_answer(struct hmmpd_mobile *m, uint32_t peer, uint8_t asked,
  */
 bool mobile_info_legacy(struct hmmpd_mobile *m, uint32_t peer, uint8_t asked,
 			const char *reason, char **body, size_t *len);
+/*
+ * A 400 to an INFO whose reason says its body version is unknown (a
+ * correspondent older than the connection identities): remember peer as
+ * such and rewrite body (native, *len bytes, heap) without identities,
+ * version 1. true when rewritten.
+ */
+bool mobile_info_v1(struct hmmpd_mobile *m, uint32_t peer, const char *reason,
+		    char **body, size_t *len);
+/*
+ * The built body of an INFO to peer (heap, *len bytes): without
+ * connection identities when peer knows version 1 only. 0, or -1 (out of
+ * memory: the body is as it was).
+ */
+int mobile_body_text_for_peer(const struct hmmpd_mobile *m, uint32_t peer,
+			      char **body, size_t *len);
 /* Rewrite a plan's body for peer (an older one): the fallback, no port. */
 void mobile_body_for_peer(const struct hmmpd_mobile *m, uint32_t peer,
 			  struct hmmpd_body *b);

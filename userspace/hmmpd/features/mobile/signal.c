@@ -380,6 +380,15 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 		return;
 	}
 	if (status == 400 && resp && !t->reg &&
+	    mobile_info_v1(m, t->dest, reason(resp, why, sizeof(why)),
+			   &t->body, &t->body_len)) {
+		hmmpd_log(LOG_INFO, "info: 400 from %s (%s): a correspondent older than the connection identities: asking again in version 1",
+			  who, why);
+		if (txn_send(t))
+			txn_done(t, false);
+		return;
+	}
+	if (status == 400 && resp && !t->reg &&
 	    mobile_info_legacy(m, t->dest, t->asked, reason(resp, why, sizeof(why)),
 			       &t->body, &t->body_len)) {
 		t->asked = mobile_fallback_encap(m->d->conf);
@@ -448,6 +457,10 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 	}
 	hmmpd_body_build(&body, t->body, (size_t)len + 1, NULL);
 	t->body_len = (size_t)len;
+	/* one that knows version 1 only: without connection identities */
+	if (mobile_body_text_for_peer(m, in->dest, &t->body, &t->body_len))
+		hmmpd_log(LOG_WARNING, "info: out of memory: the body for %s keeps its identities",
+			  ip_s(in->dest, ip));
 	t->asked = body.nbind ? body.bind[0].encap : 0;
 	t->m = m;
 	t->refresh = refresh;
