@@ -99,18 +99,20 @@ bind_correspondent() { # ENCAP [port PORT]
 # and prove nothing. (The wall clock paces the streams, not the guest.)
 #
 # start_streams PREFIX PORT RATE [CHUNK]: a stream.py server on cn
-# ($CN:PORT) and a client on m, each sending RATE bytes/s (CHUNK bytes at a
+# ($CN:PORT, or $STREAM_LISTEN:PORT when set: a server behind a port
+# forward) and a client on m to $CN:PORT, each sending RATE bytes/s (CHUNK bytes at a
 # time: 40 at 800 B/s is an interactive session's line every 50 ms) until
 # PREFIX.stop exists; PREFIX.prog holds the bytes the client received. Sets
 # STREAM_SRV and STREAM_CLI.
 start_streams() {
 	local p=$1 port=$2 rate=$3 chunk=${4:-16384} cap=4000000000
 	rm -f "$p.stop" "$p.prog" "$p.cli.json" "$p.srv.json"
-	spawn_to "$p.srv" "$cn" python3 "$REPO/tests/vm/stream.py" server "$CN" "$port" \
+	spawn_to "$p.srv" "$cn" python3 "$REPO/tests/vm/stream.py" server "${STREAM_LISTEN:-$CN}" "$port" \
 		--bytes $cap --rate "$rate" --chunk "$chunk" --out "$p.srv.json" \
 		--stop-file "$p.stop"
 	STREAM_SRV=$SPAWNED
-	wait_until 10 in_ns_quiet "$cn" ss -Htln "src $CN:$port" || fatal "server did not listen"
+	wait_until 10 in_ns_quiet "$cn" ss -Htln "src ${STREAM_LISTEN:-$CN}:$port" ||
+		fatal "server did not listen"
 	spawn_to "$p.cli" "$m" python3 "$REPO/tests/vm/stream.py" client "$CN" "$port" \
 		--bytes $cap --rate "$rate" --chunk "$chunk" --out "$p.cli.json" \
 		--progress "$p.prog" --stop-file "$p.stop"

@@ -53,22 +53,20 @@
 #
 # (d) nat_forward_network: a correspondent behind a port forward, the
 #     mobile behind a masquerade. The home router hr holds the address the
-#     mobile knows, $CN (198.51.100.10), and forwards UDP $FWD_PORT (15060)
-#     on it to the correspondent's tunnel port 5060 at 198.51.100.138
-#     ($CN_PRIV) on the home network 198.51.100.128/26; everything else
-#     the home network sends out is masqueraded. The correspondent owns
-#     $CN on lo as well (arp_ignore on its link), as the mobile owns its
-#     original address after a move: the inner packets of a binding carry
-#     the addresses the two ends' sockets use, and the binding's peer is
-#     both the inner correspondent and the outer destination, so a
-#     correspondent behind a forward is tunnelled to as $CN, which must be
-#     local to it. The mobile is already on access B (the original
-#     address on lo, no access A, no r1).
+#     mobile knows, $CN (198.51.100.10), and forwards on it UDP $FWD_PORT
+#     (15060) to the correspondent's SIP and tunnel port 5060 and TCP
+#     5201-5202 to its services, at $CN_PRIV (198.51.100.138) on the home
+#     network 198.51.100.128/26; whatever else the home network sends out
+#     is masqueraded. The mobile's two access networks are behind one
+#     masquerading router r2 (a home router with two links): $FWD_ORIG
+#     on access 1, $FWD_COA on access 2, both seen on the core as $NAT_PUB.
+#     Nobody on the core has a route into either private side.
 #
-#                                     core 198.51.100.0/25    home 198.51.100.128/26
-#   +---+ m2 .10 ------ a2 .1 +----+ c2 .2 ----- h1 .10 +----+ h2 .129 ----- e0 .138 +----+
-#   | m | lo 192.0.2.10/32    | r2 | masquerade         | hr | dnat udp 15060        | cn | lo 198.51.100.10/32
-#   +---+ 203.0.113.0/24      +----+ (oif c2)           +----+ -> .138:5060, masq.   +----+
+#   access 1 203.0.113.0/26             core 198.51.100.0/25      home 198.51.100.128/26
+#   +---+ m1 .10 --- a1 .1 +----+ c2 .2 ----- h1 .10 +----+ h2 .129 ----- e0 .138 +----+
+#   | m |                  | r2 | masquerade         | hr | dnat udp 15060        | cn |
+#   |   | m2 .74 --- a2 .65|    | (oif c2)           |    | -> .138:5060, tcp     +----+
+#   +---+ access 2 .64/26  +----+                    +----+ 5201-5202; masquerade
 #
 # shellcheck disable=SC2034,SC2154
 
@@ -77,7 +75,9 @@
 
 NAT_PUB=198.51.100.2	# the NAT's address on the core, in (a), (b) and (d)
 CN_PRIV=198.51.100.138	# (d): the correspondent's own address at home
-FWD_PORT=15060		# (d): the port forwarded on $CN
+FWD_PORT=15060		# (d): the UDP port forwarded on $CN
+FWD_ORIG=203.0.113.10	# (d): the mobile on access 1
+FWD_COA=203.0.113.74	# (d): the mobile on access 2
 HOME_PUB=198.51.100.1	# (e): the home NAT's address on the core
 declare -gA NAT_OIF=()
 
@@ -175,28 +175,25 @@ nat_cgn_network() {
 	must ip netns exec "$m" ping -c 1 -W 5 $CN
 }
 
-# nat_forward_network: picture (d), m on access B with the original
-# address on lo, cn reachable as $CN through the forward of UDP $FWD_PORT.
+# nat_forward_network: picture (d), m on access 1, cn reachable as $CN
+# through the forwards.
 nat_forward_network() {
 	netns_add m
 	netns_add r2
 	netns_add hr
 	netns_add cn
+	veth_pair "$m" m1 "$r2" a1
 	veth_pair "$m" m2 "$r2" a2
 	veth_pair "$r2" c2 "$hr" h1
 	veth_pair "$hr" h2 "$cn" e0
-	must ip -n "$m" addr add $ORIG/32 dev lo
-	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_ignore=1
-	must ip netns exec "$m" sysctl -qw net.ipv4.conf.m2.arp_announce=2
-	addr_add "$m" m2 $COA/24
-	addr_add "$r2" a2 203.0.113.1/24
+	addr_add "$m" m1 $FWD_ORIG/26
+	must ip -n "$m" link set m2 up
+	addr_add "$r2" a1 203.0.113.1/26
+	addr_add "$r2" a2 203.0.113.65/26
 	addr_add "$r2" c2 $NAT_PUB/25
 	addr_add "$hr" h1 $CN/25
 	addr_add "$hr" h2 198.51.100.129/26
 	addr_add "$cn" e0 $CN_PRIV/26
-	must ip -n "$cn" addr add $CN/32 dev lo
-	must ip netns exec "$cn" sysctl -qw net.ipv4.conf.e0.arp_ignore=1
-	must ip netns exec "$cn" sysctl -qw net.ipv4.conf.e0.arp_announce=2
 	must ip -n "$m" route add default via 203.0.113.1
 	must ip -n "$cn" route add default via 198.51.100.129
 	for r in "$r2" "$hr"; do
@@ -208,8 +205,9 @@ nat_forward_network() {
 		'{ type nat hook prerouting priority dstnat; }'
 	must ip netns exec "$hr" nft add rule ip nat pre iifname h1 ip daddr $CN \
 		udp dport $FWD_PORT counter dnat to $CN_PRIV:5060
-	must ip netns exec "$m" ping -c 1 -W 5 $NAT_PUB
-	must ip netns exec "$cn" ping -c 1 -W 5 $NAT_PUB
+	must ip netns exec "$hr" nft add rule ip nat pre iifname h1 ip daddr $CN \
+		tcp dport 5201-5202 counter dnat to $CN_PRIV
+	must ip netns exec "$m" ping -c 1 -W 5 $CN
 }
 
 # nat_teardown: delete the namespaces of any of the pictures.
