@@ -162,6 +162,26 @@ check_streams() {
 	done
 }
 
+# start_two_streams: a bulk stream ($W/bulk, port 5201, $RATE) and an
+# interactive one ($W/tty, port 5202, a 40-byte line every 50 ms), both
+# under way when it returns; finish_two_streams checks both as
+# check_streams does, each going on a little past where it is now.
+start_two_streams() {
+	start_streams "$W/bulk" 5201 "$RATE"
+	B_SRV=$STREAM_SRV B_CLI=$STREAM_CLI
+	start_streams "$W/tty" 5202 800 40
+	I_SRV=$STREAM_SRV I_CLI=$STREAM_CLI
+	wait_stream "$W/bulk" 1000000
+	wait_stream "$W/tty" 80
+}
+
+finish_two_streams() {
+	STREAM_SRV=$B_SRV STREAM_CLI=$B_CLI
+	check_streams "$W/bulk" $(($(cat "$W/bulk.prog") + 1000000))
+	STREAM_SRV=$I_SRV STREAM_CLI=$I_CLI
+	check_streams "$W/tty" $(($(cat "$W/tty.prog") + 800))
+}
+
 # nstat_of NS COUNTER: the value of a kernel SNMP counter in NS.
 nstat_of() {
 	ip netns exec "$1" nstat -asz "$2" 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'

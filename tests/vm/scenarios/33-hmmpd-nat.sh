@@ -192,12 +192,7 @@ nat_handoff() {
 	check "cn: hmmpd handed its SIP socket to hmmp.ko" \
 		wait_until 10 hmmp_config_has "$cn" "udp_port" 5060
 
-	start_streams "$W/bulk" 5201 "$RATE"
-	B_SRV=$STREAM_SRV B_CLI=$STREAM_CLI
-	start_streams "$W/tty" 5202 800 40
-	I_SRV=$STREAM_SRV I_CLI=$STREAM_CLI
-	wait_stream "$W/bulk" 1000000
-	wait_stream "$W/tty" 80		# connected before the move, as the bulk is
+	start_two_streams
 
 	echo "# moving into the masqueraded network"
 	dhcp_move
@@ -220,10 +215,7 @@ nat_handoff() {
 # nat_finish: the streams complete intact; the daemons' story; stop.
 nat_finish() {
 	local h
-	STREAM_SRV=$B_SRV STREAM_CLI=$B_CLI
-	check_streams "$W/bulk" $(($(cat "$W/bulk.prog") + 1000000))
-	STREAM_SRV=$I_SRV STREAM_CLI=$I_CLI
-	check_streams "$W/tty" $(($(cat "$W/tty.prog") + 800))
+	finish_two_streams
 
 	echo "# the hand-off as the daemons logged it"
 	grep -hE "net: address|handoff:|info:|binding:|nat:|register:" "$W/m.log.err" | sed 's/^/#   m:  /'

@@ -111,12 +111,7 @@ case_setup() {
 
 case_streams() {
 	local v
-	start_streams "$W/bulk" 5201 "$RATE"
-	B_SRV=$STREAM_SRV B_CLI=$STREAM_CLI
-	start_streams "$W/tty" 5202 800 40
-	I_SRV=$STREAM_SRV I_CLI=$STREAM_CLI
-	wait_stream "$W/bulk" 1000000
-	wait_stream "$W/tty" 80
+	start_two_streams
 	v=$(ip netns exec "$m" ss -Htn state established "dport = :5201" | awk '{ print $3, $4; exit }')
 	check_match "m's socket: from its private address to the forwarded one" "^$ORIG:[0-9]+ $CN:5201$" "$v"
 	v=$(ip netns exec "$cn" ss -Htn state established "sport = :5201" | awk '{ print $3, $4; exit }')
@@ -163,10 +158,7 @@ case_handoff() {
 }
 
 case_finish() {
-	STREAM_SRV=$B_SRV STREAM_CLI=$B_CLI
-	check_streams "$W/bulk" $(($(cat "$W/bulk.prog") + 1000000))
-	STREAM_SRV=$I_SRV STREAM_CLI=$I_CLI
-	check_streams "$W/tty" $(($(cat "$W/tty.prog") + 800))
+	finish_two_streams
 	echo "# the hand-off as the daemons logged it"
 	grep -hE "handoff:|info:|binding:|nat:" "$W/m.log.err" | sed 's/^/#   m:  /'
 	grep -hE "info:|binding:|xlate:" "$W/cn.log.err" | sed 's/^/#   cn: /'
