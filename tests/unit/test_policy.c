@@ -295,6 +295,51 @@ static void test_release(void **state)
 }
 
 /*
+ * Issue 16 item 1: a release deletes only the bindings it is the sender's
+ * to delete. Alice's binding of ORIG to her care-of; eve (another peer,
+ * with credentials, and ORIG listed under nobody) sends "ORIG to EVE,
+ * lifetime 0" from EVE: nothing of alice's is deleted. From alice's
+ * care-of, hers is; from ORIG itself (home again), every one of ORIG's.
+ * A udp binding is the sender's only from its address and port.
+ */
+static void test_release_not_theirs(void **state)
+{
+	struct fix *f = *state;
+	uint32_t eve = A("203.0.113.66");
+
+	hmmpd_binding_make(&f->binds[0], ORIG, CN, HMMP_BIND_CORRESPONDENT, COA,
+			   HMMP_ENCAP_IPIP, 60);
+	f->nbinds = 1;
+	f->peers[0] = "eve";
+	hmmpd_body_add_bind(&f->body, ORIG, eve, 0, HMMP_ENCAP_IPIP,
+			    HMMP_BIND_CORRESPONDENT);
+	f->src = eve;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 0);
+	/* from alice's care-of address: hers */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 0, HMMP_ENCAP_IPIP,
+			    HMMP_BIND_CORRESPONDENT);
+	f->peers[0] = "m";
+	f->src = COA;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_true(f->pol.ops[0].del);
+	assert_int_equal(f->pol.ops[0].b.coa, COA);
+	/* a udp binding behind a NAT: only from its mapping */
+	hmmpd_binding_make(&f->binds[0], ORIG, CN, HMMP_BIND_CORRESPONDENT, COA,
+			   HMMP_ENCAP_UDP, 60);
+	hmmpd_binding_set_port(&f->binds[0], 61000);
+	f->src_port = 61001;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 0);
+	f->src_port = 61000;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+}
+
+/*
  * A request relayed by trusted proxies: the origin from the Vias. The
  * proxies' Vias are skipped from the top; the first other Via's address
  * (received=, else sent-by) is the origin.
@@ -629,9 +674,12 @@ static struct ref reference(const struct fix *f)
 				r.status = 403;
 				return r;
 			}
+			/* from the address itself all, else the sender's */
 			for (j = 0; j < f->nbinds; j++)
 				r.ndel += f->binds[j].orig == b->orig &&
-					  f->binds[j].kind == kind;
+					  f->binds[j].kind == kind &&
+					  (b->orig == f->src ||
+					   f->binds[j].coa == f->src);
 		} else {
 			r.nset += locals;
 		}
@@ -836,6 +884,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_correspondent_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_router, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_not_theirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),

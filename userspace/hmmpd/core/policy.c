@@ -164,6 +164,18 @@ static bool peer_allows(const struct hmmpd_policy_in *in, uint32_t orig)
 	return false;
 }
 
+/*
+ * Binding o goes to the request's sender: its care-of address is the
+ * source (the origin when proxied), and for udp its port the source port.
+ */
+static bool to_sender(const struct hmmpd_policy_in *in,
+		      const struct hmmp_binding *o)
+{
+	if (o->coa != in->src)
+		return false;
+	return !HMMP_HAVE(o, HMMP_BIND_A_PORT) || o->port == in->src_port;
+}
+
 /* Live records with orig as their remote end: count, and local addresses. */
 static unsigned int live_with(const struct hmmpd_policy_in *in, uint32_t orig,
 			      uint32_t *local, unsigned int max,
@@ -428,6 +440,9 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 				const struct hmmp_binding *o = &in->binds[j];
 
 				if (o->orig != b->orig || o->kind != kind[i])
+					continue;
+				/* home again: all; else only the sender's own */
+				if (b->orig != in->src && !to_sender(in, o))
 					continue;
 				ret = add_op(p, &cap, true, o, i, 0);
 				if (ret)

@@ -41,7 +41,9 @@
  *  - router: the original address is on one of this host's links (it was
  *    the mobile's gateway there); peer any;
  *  - lifetime: the body's, at most max_lifetime; lifetime 0 deletes this
- *    kind's bindings of the original address.
+ *    kind's bindings of the original address that are the sender's: all
+ *    from the original address itself, else those whose care-of address
+ *    (and udp port) is the source.
  *
  * Connection identities (body version 2, a Conn with isn=I/J), for the
  * correspondent: the live record with isn_remote I and isn_local J (the
