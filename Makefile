@@ -15,6 +15,8 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 export HMMP_CACHE ?= $(HOME)/.cache/hmmp
+# The version, from its one place.
+HMMP_VERSION ?= $(shell sed -n 's/^.define HMMP_VERSION "\(.*\)"$$/\1/p' $(TOP)/include/hmmp_version.h)
 
 # Kernel lines: all installed ones, or the one tree KDIR names. By default
 # KDIR is the running kernel's build tree when it has one, else the newest
@@ -147,16 +149,21 @@ bench: deps all
 lint: deps
 	@scripts/lint $(lastword $(KVERS))
 
-# make install [DESTDIR=...] [PREFIX=/usr/local]: binaries, man pages, the
-# systemd unit (ExecStart pointing at SBINDIR), the configuration example in
-# /etc/hmmp (mode 0700: the secrets file lives there too) and hmmp.ko for
-# every built kernel line; depmod when installing into the running system.
+# make install [DESTDIR=...] [PREFIX=/usr/local]: binaries, man pages (their
+# .TH line carrying HMMP_VERSION), the systemd unit (ExecStart pointing at
+# SBINDIR), the configuration example in /etc/hmmp (mode 0700: the secrets
+# file lives there too) and hmmp.ko for every built kernel line; depmod
+# when installing into the running system.
 install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/bin/hmmpd $(BUILD)/bin/hmmpctl $(DESTDIR)$(SBINDIR)/
-	install -m 0644 docs/hmmpd.8 docs/hmmpctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 docs/hmmpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	@set -e; for m in docs/hmmpd.8 docs/hmmpctl.8 docs/hmmpd.conf.5; do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+		echo "install -m 0644 $$m $$d (hmmp $(HMMP_VERSION))"; \
+		sed '1,3s/^\(\.TH .*\) "hmmp [^"]*"/\1 "hmmp $(HMMP_VERSION)"/' $$m >$$d; \
+		chmod 0644 $$d; \
+	done
 	sed 's|^ExecStart=/usr/sbin/hmmpd|ExecStart=$(SBINDIR)/hmmpd|' userspace/hmmpd/hmmpd.service \
 		>$(DESTDIR)$(UNITDIR)/hmmpd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hmmpd.service
