@@ -15,6 +15,10 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 export HMMP_CACHE ?= $(HOME)/.cache/hmmp
+# The version, from its one place. HMMP_VERSION=... on make deb's command
+# line builds packages of another version (the copy's header is rewritten).
+HMMP_VERSION ?= $(shell sed -n 's/^.define HMMP_VERSION "\(.*\)"$$/\1/p' $(TOP)/include/hmmp_version.h)
+DEB_DIR ?= $(BUILD)/deb
 
 # Kernel lines: all installed ones, or the one tree KDIR names. By default
 # KDIR is the running kernel's build tree when it has one, else the newest
@@ -52,7 +56,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps kmod userspace unit-tests test test-unit test-kunit test-vm \
-	lint demo bench install clean
+	lint demo bench install clean deb
 .DEFAULT_GOAL := all
 
 all: kmod userspace
@@ -147,16 +151,21 @@ bench: deps all
 lint: deps
 	@scripts/lint $(lastword $(KVERS))
 
-# make install [DESTDIR=...] [PREFIX=/usr/local]: binaries, man pages, the
-# systemd unit (ExecStart pointing at SBINDIR), the configuration example in
-# /etc/hmmp (mode 0700: the secrets file lives there too) and hmmp.ko for
-# every built kernel line; depmod when installing into the running system.
+# make install [DESTDIR=...] [PREFIX=/usr/local]: binaries, man pages (their
+# .TH line carrying HMMP_VERSION), the systemd unit (ExecStart pointing at
+# SBINDIR), the configuration example in /etc/hmmp (mode 0700: the secrets
+# file lives there too) and hmmp.ko for every built kernel line; depmod
+# when installing into the running system.
 install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/bin/hmmpd $(BUILD)/bin/hmmpctl $(DESTDIR)$(SBINDIR)/
-	install -m 0644 docs/hmmpd.8 docs/hmmpctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 docs/hmmpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	@set -e; for m in docs/hmmpd.8 docs/hmmpctl.8 docs/hmmpd.conf.5; do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+		echo "install -m 0644 $$m $$d (hmmp $(HMMP_VERSION))"; \
+		sed '1,3s/^\(\.TH .*\) "hmmp [^"]*"/\1 "hmmp $(HMMP_VERSION)"/' $$m >$$d; \
+		chmod 0644 $$d; \
+	done
 	sed 's|^ExecStart=/usr/sbin/hmmpd|ExecStart=$(SBINDIR)/hmmpd|' userspace/hmmpd/hmmpd.service \
 		>$(DESTDIR)$(UNITDIR)/hmmpd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hmmpd.service
@@ -170,6 +179,36 @@ install: all
 		install -D -m 0644 $(BUILD)/$$v/kmod/hmmp.ko $(DESTDIR)/lib/modules/$$v/updates/hmmp.ko; \
 		if [ -z "$(DESTDIR)" ]; then depmod -a $$v; fi; \
 	done
+
+# make deb [HMMP_VERSION=...] [DEB_DIR=...] [LINTIAN=no]: the Debian
+# packages hmmp-dkms, hmmpd, hmmp-tools and libhmmp-sctp-dev
+# (docs/install.md), unsigned, then lintian over them (warnings fail).
+# dpkg-buildpackage runs in an exported copy of the tree's files,
+# DEB_DIR/hmmp-VERSION, whose debian/changelog is written here from the
+# version, so that what it writes to the parent directory stays in DEB_DIR.
+deb: deps
+	@set -e; v='$(HMMP_VERSION)'; d='$(DEB_DIR)'/hmmp-$$v; \
+	case $$v in [0-9]*) ;; *) echo "deb: bad version '$$v'" >&2; exit 1;; esac; \
+	rm -rf "$$d" '$(DEB_DIR)'/*_"$$v"[_.]*; mkdir -p "$$d"; \
+	echo "  EXPORT  $$d"; \
+	git -C $(TOP) ls-files -z --cached --others --exclude-standard | \
+		tar -C $(TOP) --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$$d" -xf -; \
+	sed -i "s/^#define HMMP_VERSION .*/#define HMMP_VERSION \"$$v\"/" "$$d/include/hmmp_version.h"; \
+	when=$$(git -C $(TOP) log -1 --format=%ct); \
+	{ echo "hmmp ($$v) unstable; urgency=medium"; echo; \
+	  echo "  * Built by make deb from $$(git -C $(TOP) describe --always --dirty)."; echo; \
+	  echo " -- $$(sed -n 's/^Maintainer: //p' "$$d/debian/control")  $$(date -R -u -d @$$when)"; \
+	} >"$$d/debian/changelog"; \
+	echo "  DEB     hmmp $$v (log: $(DEB_DIR)/hmmp_$$v.build.log)"; \
+	(cd "$$d" && SOURCE_DATE_EPOCH=$$when dpkg-buildpackage -us -uc \
+		-j$$(nproc)) >'$(DEB_DIR)'/hmmp_$$v.build.log 2>&1 || \
+		{ tail -n 30 '$(DEB_DIR)'/hmmp_$$v.build.log >&2; exit 1; }; \
+	ls -l '$(DEB_DIR)'/*_"$$v"_*.deb | awk '{print "  " $$5 "\t" $$NF}'; \
+	if [ "$(LINTIAN)" != no ]; then \
+		echo "  LINTIAN $(DEB_DIR)/hmmp_$${v}_$$(dpkg --print-architecture).changes"; \
+		lintian --fail-on error,warning --display-info \
+			'$(DEB_DIR)'/hmmp_$${v}_$$(dpkg --print-architecture).changes; \
+	fi
 
 clean:
 	rm -rf $(BUILD)

@@ -13,8 +13,7 @@
 #include "sipeye.h"
 #include "binding.h"
 #include "xlate.h"
-
-#define HMMP_VERSION "0.1.0"
+#include "hmmp_version.h"	/* HMMP_VERSION, from include/ */
 
 /* Datapath counters, per CPU. */
 struct hmmp_dp_pcpu {

@@ -14,7 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HMMP_USER_VERSION	"0.1.0"
+#include "hmmp_version.h"
+
+/* hmmpd and hmmpctl carry the version of the tree (include/hmmp_version.h). */
+#define HMMP_USER_VERSION	HMMP_VERSION
 
 /* Exit codes of hmmpctl, also used as return codes inside the library. */
 enum hmmp_exit {
