@@ -56,7 +56,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps kmod userspace unit-tests test test-unit test-kunit test-vm \
-	lint demo bench install clean deb
+	lint demo bench install clean deb fuzz fuzz-build test-fuzz
 .DEFAULT_GOAL := all
 
 all: kmod userspace
@@ -127,8 +127,47 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(filter-out %/main.o,$(CT
 unit-tests: deps
 	@$(MAKE) -s $(UNIT_BIN)
 
-# make test: the three tiers, then one summary line.
-test: deps all unit-tests
+# Fuzzing (tests/fuzz/README.md): one libFuzzer harness per parser,
+# tests/fuzz/<name>.c, its corpus in tests/fuzz/corpus/<name>/. Built with
+# clang, ASan and UBSan (every UBSan report aborts) into build/fuzz/: the
+# library, hmmpctl and hmmpd objects again (not their main()), with
+# coverage. `make fuzz [FUZZ_TIME=60] [FUZZ=name...]` mutates, one harness
+# after the other; `make test-fuzz` (a tier of `make test`) runs every
+# corpus file once.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+# clang, unlike gcc, counts the vsnprintf of a printf-like wrapper under
+# -Wformat=2 (-Wformat-nonliteral): daemon.c has one.
+FUZZ_CFLAGS = $(CFLAGS) -Wno-format-nonliteral -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_SRC := $(wildcard tests/fuzz/*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+fuzz_obj = $(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(1))
+FUZZ_OBJ := $(call fuzz_obj,$(LIB_SRC) $(filter-out %/main.c,$(CTL_SRC) $(D_SRC)))
+
+$(BUILD)/fuzz/obj/%.o: userspace/%.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I$(TOP)/userspace/hmmpctl $(D_CFLAGS) \
+		$(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(TOP)/userspace/hmmpctl $(D_CFLAGS) \
+		-I$(TOP)/tests/unit -MMD -MP -MF $@.d -MT $@ -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+fuzz-build: deps
+	@$(MAKE) -s $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/fuzz $(FUZZ)
+
+test-fuzz: fuzz-build
+	@tests/fuzz/run
+
+# make test: the four tiers, then one summary line.
+test: deps all unit-tests fuzz-build
 	@tests/run-all
 
 test-unit: deps unit-tests
@@ -213,4 +252,4 @@ deb: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz -name '*.d' 2>/dev/null)
