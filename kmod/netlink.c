@@ -120,6 +120,7 @@ static int hmmp_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci)
 	    nla_put_u32(skb, HMMP_CONN_A_CL_ID, ci->cl_id) ||
 	    nla_put_u8(skb, HMMP_CONN_A_STATE, ci->state) ||
 	    nla_put_u8(skb, HMMP_CONN_A_OPENER, ci->opener) ||
+	    nla_put_u8(skb, HMMP_CONN_A_CONFIRMED, ci->confirmed) ||
 	    nla_put_u32(skb, HMMP_CONN_A_HANDOFFS, ci->handoffs) ||
 	    nla_put_u64_64bit(skb, HMMP_CONN_A_AGE_MS, ci->age_ms,
 			      HMMP_CONN_A_PAD) ||
@@ -268,6 +269,8 @@ static int hmmp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_RST_IGNORED, st.sum.rst_ignored,
 			      HMMP_STAT_A_PAD) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_HANDOFFS, st.sum.handoffs,
+			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_EVICTED, st.sum.evicted,
 			      HMMP_STAT_A_PAD) ||
 	    nla_put_u32(msg, HMMP_STAT_A_CONN_ENTRY_BYTES, st.entry_bytes) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_MEMORY_BYTES,

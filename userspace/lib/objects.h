@@ -31,6 +31,7 @@ struct hmmp_conn {
 	uint32_t cl_id, handoffs;
 	uint32_t isn_local, isn_remote;	/* when HMMP_HAVE(c, ..._ISN_*) */
 	uint8_t state, opener;
+	uint8_t confirmed;		/* when HMMP_HAVE(c, ..._CONFIRMED) */
 	uint64_t age_ms, idle_ms, pkts_out, pkts_in, bytes_out, bytes_in;
 };
 
