@@ -307,7 +307,7 @@ static void binding_replace_refresh(struct kunit *test)
 	struct bt_ctx *c = test->priv;
 	const u8 k = HMMP_BIND_MOBILE;
 	struct hmmp_binding_params p = bp(orig1, peer1, k, coa1, 30);
-	struct hmmp_binding_ctr __percpu *ctr;
+	struct hmmp_binding_ctr *ctr;
 	const struct hmmp_binding *b;
 	struct hmmp_binding_info bi;
 	unsigned long t0 = c->now;

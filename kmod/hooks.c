@@ -293,7 +293,7 @@ static int hmmp_track(struct hmmp_net *hn, struct sk_buff *skb,
  */
 struct hmmp_tx {
 	const struct hmmp_tun_path *path;
-	struct hmmp_binding_ctr __percpu *ctr;
+	struct hmmp_binding_ctr *ctr;
 	const struct hmmp_xlate *xlate;	/* NULL: a binding's */
 	__be16 port;
 	u8 encap;

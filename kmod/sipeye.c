@@ -31,7 +31,7 @@ const char *hmmp_conn_state_name(u8 state)
 void hmmp_sipeye_cfg_default(struct hmmp_sipeye_cfg *cfg)
 {
 	/* In the spirit of nf_conntrack's TCP timeouts. */
-	cfg->table_max = 65536;
+	cfg->table_max = HMMP_SIPEYE_TABLE_MAX_DEFAULT;
 	cfg->timeout[HMMP_CONN_SETUP_REQ] = 120;
 	cfg->timeout[HMMP_CONN_SETUP_PROG] = 120;
 	cfg->timeout[HMMP_CONN_ESTABLISHED] = 5 * 24 * 3600;

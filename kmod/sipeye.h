@@ -159,6 +159,7 @@ typedef void (*hmmp_sipeye_notify_t)(struct hmmp_sipeye *t,
 				     enum hmmp_event_reason reason);
 
 #define HMMP_SIPEYE_HASH_BITS	12
+#define HMMP_SIPEYE_TABLE_MAX_DEFAULT	65536
 #define HMMP_SIPEYE_LOCKS	64
 /* A full table looks this far for a record to evict (as nf_conntrack's
  * early drop): so many records, in at most so many buckets.
