@@ -81,6 +81,7 @@ static void hmmp_binding_fill(const struct hmmp_binding *b, unsigned long now,
 	bi->age_ms = hmmp_ms_since(b->created, now);
 	bi->refresh_ms = hmmp_ms_since(b->refreshed, now);
 	hmmp_ctr_read(b->ctr, bi->pkts, bi->bytes);
+	bi->pmtu = hmmp_path_pmtu(&b->path, now);
 }
 
 /* Caller holds the bucket lock. */

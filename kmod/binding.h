@@ -122,6 +122,7 @@ struct hmmp_binding_info {
 	u64 refresh_ms;		/* since last set or refreshed */
 	u64 pkts[2];		/* by enum hmmp_binding_dir */
 	u64 bytes[2];
+	u32 pmtu;		/* learned path MTU now, 0 = none */
 };
 
 struct hmmp_binding_pcpu {
@@ -268,14 +269,6 @@ hmmp_path_w(const struct hmmp_tun_path *p)
 	return (struct hmmp_tun_path *)p;
 }
 
-/* Records a path MTU learned for a tunnel (RCU read side). */
-static inline void hmmp_path_note_pmtu(const struct hmmp_tun_path *p,
-				       u32 mtu, unsigned long until)
-{
-	WRITE_ONCE(hmmp_path_w(p)->pmtu_expires, until);
-	WRITE_ONCE(hmmp_path_w(p)->pmtu, mtu);
-}
-
 /* The learned path MTU of a tunnel at @now, or 0. */
 static inline u32 hmmp_path_pmtu(const struct hmmp_tun_path *p,
 				 unsigned long now)
@@ -283,6 +276,26 @@ static inline u32 hmmp_path_pmtu(const struct hmmp_tun_path *p,
 	u32 mtu = READ_ONCE(p->pmtu);
 
 	return mtu && time_before(now, READ_ONCE(p->pmtu_expires)) ? mtu : 0;
+}
+
+/*
+ * Records a path MTU that ICMP fragmentation-needed reported for a tunnel
+ * at @now, for @timeo jiffies, as ipv4_update_pmtu() does for a route:
+ * never below @floor (the namespace's net.ipv4.route.min_pmtu), so that a
+ * forged "MTU 68" cannot shrink the tunnel to nothing, and never raising
+ * a path MTU still valid (RCU read side).
+ */
+static inline void hmmp_path_note_pmtu(const struct hmmp_tun_path *p,
+				       u32 mtu, u32 floor, unsigned long now,
+				       unsigned long timeo)
+{
+	u32 cur = hmmp_path_pmtu(p, now);
+
+	mtu = max(mtu, floor);
+	if (cur && mtu >= cur)
+		return;
+	WRITE_ONCE(hmmp_path_w(p)->pmtu_expires, now + timeo);
+	WRITE_ONCE(hmmp_path_w(p)->pmtu, mtu);
 }
 
 /* Window in which a tunnel error is told to senders (as Linux's ipip). */

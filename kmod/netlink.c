@@ -590,7 +590,8 @@ static int hmmp_put_binding(struct sk_buff *skb,
 			      bi->pkts[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD) ||
 	    nla_put_u64_64bit(skb, HMMP_BIND_A_BYTES_DECAP,
 			      bi->bytes[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD) ||
-	    (bi->port && nla_put_be16(skb, HMMP_BIND_A_PORT, bi->port))) {
+	    (bi->port && nla_put_be16(skb, HMMP_BIND_A_PORT, bi->port)) ||
+	    (bi->pmtu && nla_put_u32(skb, HMMP_BIND_A_PMTU, bi->pmtu))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

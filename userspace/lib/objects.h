@@ -40,6 +40,7 @@ struct hmmp_binding {
 	uint32_t orig, coa, peer;	/* be32 */
 	uint8_t encap, kind, min_src;
 	uint16_t port;			/* host order: udp only, far end */
+	uint32_t pmtu;			/* learned path MTU, when HMMP_HAVE */
 	uint32_t lifetime;
 	uint64_t expires_ms, age_ms, refresh_ms;
 	uint64_t pkts_encap, bytes_encap, pkts_decap, bytes_decap;

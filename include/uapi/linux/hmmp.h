@@ -293,6 +293,11 @@ enum hmmp_bind_attr {
 	HMMP_BIND_A_BYTES_DECAP, /* u64 */
 	HMMP_BIND_A_MIN_SRC,	/* u8 flag 0/1: RFC 2004 original-source field */
 	HMMP_BIND_A_PORT,	/* be16: udp only, the far end's UDP port */
+	/* u32, replies only: the path MTU to the care-of address that ICMP
+	 * taught the tunnel (never below the route's min_pmtu); absent when
+	 * none
+	 */
+	HMMP_BIND_A_PMTU,
 	__HMMP_BIND_A_MAX,
 };
 
