@@ -21,7 +21,8 @@ int hmmp_binding_init(struct hmmp_binding_table *t, unsigned int hash_bits)
 	if (hash_bits < 1 || hash_bits > 20)
 		return -EINVAL;
 	t->hash_bits = hash_bits;
-	t->buckets = kvcalloc(1U << hash_bits, sizeof(*t->buckets), GFP_KERNEL);
+	t->buckets = kvcalloc(1U << hash_bits, sizeof(*t->buckets),
+			      GFP_KERNEL_ACCOUNT);
 	if (!t->buckets)
 		return -ENOMEM;
 	t->pcpu = alloc_percpu(struct hmmp_binding_pcpu);
@@ -66,8 +67,6 @@ static u64 hmmp_ms_since(unsigned long since, unsigned long now)
 static void hmmp_binding_fill(const struct hmmp_binding *b, unsigned long now,
 			      struct hmmp_binding_info *bi)
 {
-	int cpu;
-
 	memset(bi, 0, sizeof(*bi));
 	bi->orig = b->orig;
 	bi->peer = b->peer;
@@ -81,14 +80,8 @@ static void hmmp_binding_fill(const struct hmmp_binding *b, unsigned long now,
 		bi->expires_ms = jiffies64_to_msecs(b->expires - now);
 	bi->age_ms = hmmp_ms_since(b->created, now);
 	bi->refresh_ms = hmmp_ms_since(b->refreshed, now);
-	for_each_possible_cpu(cpu) {
-		const struct hmmp_binding_ctr *c = per_cpu_ptr(b->ctr, cpu);
-
-		bi->pkts[0] += READ_ONCE(c->pkts[0]);
-		bi->pkts[1] += READ_ONCE(c->pkts[1]);
-		bi->bytes[0] += READ_ONCE(c->bytes[0]);
-		bi->bytes[1] += READ_ONCE(c->bytes[1]);
-	}
+	hmmp_ctr_read(b->ctr, bi->pkts, bi->bytes);
+	bi->pmtu = hmmp_path_pmtu(&b->path, now);
 }
 
 /* Caller holds the bucket lock. */
@@ -111,7 +104,7 @@ static void hmmp_binding_free_rcu(struct rcu_head *head)
 	struct hmmp_binding *b = container_of(head, struct hmmp_binding, rcu);
 
 	if (b->ctr_owner)
-		free_percpu(b->ctr);
+		kfree(b->ctr);
 	kfree(b);
 }
 
@@ -208,7 +201,7 @@ int hmmp_binding_set(struct hmmp_binding_table *t,
 		     const struct hmmp_binding_params *p, unsigned int flags,
 		     unsigned long now)
 {
-	struct hmmp_binding_ctr __percpu *ctr = NULL;
+	struct hmmp_binding_ctr *ctr = NULL;
 	struct hmmp_binding *b, *old;
 	spinlock_t *lock;	/* the key's bucket */
 	u32 hash;
@@ -218,11 +211,12 @@ int hmmp_binding_set(struct hmmp_binding_table *t,
 	if (err)
 		return err;
 
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup (issue 16 item 5). */
+	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return -ENOMEM;
 	if (flags & HMMP_BINDING_F_CREATE) {
-		ctr = alloc_percpu(struct hmmp_binding_ctr);
+		ctr = kzalloc(sizeof(*ctr), GFP_KERNEL_ACCOUNT);
 		if (!ctr) {
 			kfree(b);
 			return -ENOMEM;
@@ -285,7 +279,7 @@ int hmmp_binding_set(struct hmmp_binding_table *t,
 	b = NULL;
 out:
 	spin_unlock_bh(lock);
-	free_percpu(ctr);
+	kfree(ctr);
 	kfree(b);
 	return err;
 }

@@ -44,9 +44,15 @@ enum hmmp_binding_dir {
 	HMMP_BINDING_DECAP,
 };
 
+/*
+ * One entry's packet counters. Not per-CPU: every binding and translation
+ * would cost nr_cpu_ids copies of per-CPU memory, which no memory cgroup
+ * is charged for (issue 16 item 5); an atomic add per packet on the
+ * entry's own counters costs less than that is worth.
+ */
 struct hmmp_binding_ctr {
-	u64 pkts[2];		/* by enum hmmp_binding_dir */
-	u64 bytes[2];
+	atomic64_t pkts[2];	/* by enum hmmp_binding_dir */
+	atomic64_t bytes[2];
 };
 
 /*
@@ -86,7 +92,7 @@ struct hmmp_binding {
 	struct hmmp_tun_path path;
 	unsigned long created;
 	unsigned long refreshed;
-	struct hmmp_binding_ctr __percpu *ctr;
+	struct hmmp_binding_ctr *ctr;
 };
 
 /* What a caller asks for in hmmp_binding_set(). */
@@ -116,6 +122,7 @@ struct hmmp_binding_info {
 	u64 refresh_ms;		/* since last set or refreshed */
 	u64 pkts[2];		/* by enum hmmp_binding_dir */
 	u64 bytes[2];
+	u32 pmtu;		/* learned path MTU now, 0 = none */
 };
 
 struct hmmp_binding_pcpu {
@@ -187,7 +194,8 @@ void hmmp_binding_uninit(struct hmmp_binding_table *t);
  * (bad parameters or flags), -EEXIST, -ENOENT, -ENOSPC (the table holds
  * max bindings: counted in table_full), -ENOMEM. A binding of the key
  * whose lifetime has run out is removed first (reason EXPIRED), so it
- * counts as absent. Process context: allocates with GFP_KERNEL.
+ * counts as absent. Process context: allocates with GFP_KERNEL_ACCOUNT, charged to
+ * the caller's memory cgroup.
  */
 int hmmp_binding_set(struct hmmp_binding_table *t,
 		     const struct hmmp_binding_params *p, unsigned int flags,
@@ -226,12 +234,22 @@ const struct hmmp_binding *hmmp_binding_lookup(struct hmmp_binding_table *t,
 /* Counts @pkts packets of @bytes bytes (GSO: the segments) in @ctr, the
  * counters of an entry found in the same read-side section.
  */
-static inline void hmmp_ctr_add(struct hmmp_binding_ctr __percpu *ctr,
+static inline void hmmp_ctr_add(struct hmmp_binding_ctr *ctr,
 				enum hmmp_binding_dir dir, unsigned int pkts,
 				unsigned int bytes)
 {
-	this_cpu_add(ctr->pkts[dir], pkts);
-	this_cpu_add(ctr->bytes[dir], bytes);
+	atomic64_add(pkts, &ctr->pkts[dir]);
+	atomic64_add(bytes, &ctr->bytes[dir]);
+}
+
+/* Adds @c's counts to @pkts and @bytes (by enum hmmp_binding_dir). */
+static inline void hmmp_ctr_read(const struct hmmp_binding_ctr *c,
+				 u64 pkts[2], u64 bytes[2])
+{
+	pkts[0] += atomic64_read(&c->pkts[0]);
+	pkts[1] += atomic64_read(&c->pkts[1]);
+	bytes[0] += atomic64_read(&c->bytes[0]);
+	bytes[1] += atomic64_read(&c->bytes[1]);
 }
 
 /* The same through @b, found by hmmp_binding_lookup(). */
@@ -251,14 +269,6 @@ hmmp_path_w(const struct hmmp_tun_path *p)
 	return (struct hmmp_tun_path *)p;
 }
 
-/* Records a path MTU learned for a tunnel (RCU read side). */
-static inline void hmmp_path_note_pmtu(const struct hmmp_tun_path *p,
-				       u32 mtu, unsigned long until)
-{
-	WRITE_ONCE(hmmp_path_w(p)->pmtu_expires, until);
-	WRITE_ONCE(hmmp_path_w(p)->pmtu, mtu);
-}
-
 /* The learned path MTU of a tunnel at @now, or 0. */
 static inline u32 hmmp_path_pmtu(const struct hmmp_tun_path *p,
 				 unsigned long now)
@@ -266,6 +276,26 @@ static inline u32 hmmp_path_pmtu(const struct hmmp_tun_path *p,
 	u32 mtu = READ_ONCE(p->pmtu);
 
 	return mtu && time_before(now, READ_ONCE(p->pmtu_expires)) ? mtu : 0;
+}
+
+/*
+ * Records a path MTU that ICMP fragmentation-needed reported for a tunnel
+ * at @now, for @timeo jiffies, as ipv4_update_pmtu() does for a route:
+ * never below @floor (the namespace's net.ipv4.route.min_pmtu), so that a
+ * forged "MTU 68" cannot shrink the tunnel to nothing, and never raising
+ * a path MTU still valid (RCU read side).
+ */
+static inline void hmmp_path_note_pmtu(const struct hmmp_tun_path *p,
+				       u32 mtu, u32 floor, unsigned long now,
+				       unsigned long timeo)
+{
+	u32 cur = hmmp_path_pmtu(p, now);
+
+	mtu = max(mtu, floor);
+	if (cur && mtu >= cur)
+		return;
+	WRITE_ONCE(hmmp_path_w(p)->pmtu_expires, now + timeo);
+	WRITE_ONCE(hmmp_path_w(p)->pmtu, mtu);
 }
 
 /* Window in which a tunnel error is told to senders (as Linux's ipip). */

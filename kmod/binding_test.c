@@ -307,7 +307,7 @@ static void binding_replace_refresh(struct kunit *test)
 	struct bt_ctx *c = test->priv;
 	const u8 k = HMMP_BIND_MOBILE;
 	struct hmmp_binding_params p = bp(orig1, peer1, k, coa1, 30);
-	struct hmmp_binding_ctr __percpu *ctr;
+	struct hmmp_binding_ctr *ctr;
 	const struct hmmp_binding *b;
 	struct hmmp_binding_info bi;
 	unsigned long t0 = c->now;
@@ -878,7 +878,37 @@ static void binding_random_vs_reference(struct kunit *test)
 	KUNIT_EXPECT_GT(test, want_reason[HMMP_REASON_FLUSHED], 0);
 }
 
+/*
+ * Issue 16 item 7: what ICMP fragmentation-needed may teach a tunnel. One
+ * forged "MTU 68" must not shrink it below the route's minimum (552 by
+ * default), nor may a later, larger report raise a path MTU still valid.
+ */
+static void binding_pmtu_floor(struct kunit *test)
+{
+	struct hmmp_tun_path p = {};
+	unsigned long now = 1000000;
+
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now), 0u);
+	hmmp_path_note_pmtu(&p, 68, 552, now, 600 * HZ);
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now), 552u);
+	hmmp_path_note_pmtu(&p, 0, 552, now, 600 * HZ);
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now), 552u);
+	hmmp_path_note_pmtu(&p, 1400, 552, now + HZ, 600 * HZ);
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now + HZ), 552u);
+	/* Forgotten after its time; then a real report counts. */
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now + 600 * HZ), 0u);
+	hmmp_path_note_pmtu(&p, 1400, 552, now + 600 * HZ, 600 * HZ);
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now + 600 * HZ), 1400u);
+	hmmp_path_note_pmtu(&p, 1300, 552, now + 601 * HZ, 600 * HZ);
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now + 601 * HZ), 1300u);
+	/* A namespace with a higher floor keeps it. */
+	p.pmtu = 0;
+	hmmp_path_note_pmtu(&p, 576, 1280, now, 600 * HZ);
+	KUNIT_EXPECT_EQ(test, hmmp_path_pmtu(&p, now), 1280u);
+}
+
 static struct kunit_case hmmp_binding_cases[] = {
+	KUNIT_CASE(binding_pmtu_floor),
 	KUNIT_CASE(binding_insert_lookup),
 	KUNIT_CASE(binding_invalid),
 	KUNIT_CASE(binding_udp_port),

@@ -153,6 +153,44 @@ static const struct hmmp_xlate *hmmp_icmp_xlate(struct hmmp_net *hn,
 				      jiffies);
 }
 
+/* The encapsulation a quoted outer packet's protocol says. */
+static u8 hmmp_quoted_encap(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_IPIP:
+		return HMMP_ENCAP_IPIP;
+	case HMMP_IPPROTO_MINIMAL:
+		return HMMP_ENCAP_MINIMAL;
+	default:
+		return HMMP_ENCAP_UDP;
+	}
+}
+
+/*
+ * Is the quoted packet one that hmmp_tunnel_xmit() sent through @b's
+ * tunnel? Its encapsulation (and a udp tunnel's far-end port), and the
+ * outer address on this host's side as that function chooses it: a
+ * correspondent sends from the inner source (its own address), a mobile
+ * to the inner destination (the correspondent itself); a router's source
+ * is its route's, checked by the ICMP's destination alone. With the
+ * care-of address (hmmp_tunnel_binding()) and the ICMP addressed to the
+ * quoted source, a forger must know the whole tunnel.
+ */
+static bool hmmp_quote_is_ours(const struct hmmp_binding *b, u8 encap,
+			       __be16 port, const struct hmmp_tun_addrs *a)
+{
+	if (b->encap != encap || (encap == HMMP_ENCAP_UDP && b->port != port))
+		return false;
+	switch (b->kind) {
+	case HMMP_BIND_CORRESPONDENT:
+		return a->outer_saddr == a->saddr;
+	case HMMP_BIND_MOBILE:
+		return a->outer_daddr == a->daddr;
+	default:
+		return true;
+	}
+}
+
 static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 {
 	unsigned int off = ip_hdrlen(skb), need, ioff = 0;
@@ -164,7 +202,7 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 	const struct hmmp_xlate *x;
 	struct hmmp_tun_addrs a;
 	__be16 port = 0;
-	u8 type, code;
+	u8 type, code, encap;
 	u32 mtu;
 
 	if (!atomic_read(&hn->bindings.count) && hmmp_xlate_empty(&hn->xlates))
@@ -189,7 +227,11 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 		return;
 	icmph = (const struct icmphdr *)(skb->data + off);
 	outer = (const struct iphdr *)(icmph + 1);
+	/* An error about a packet this host sent comes back to its source. */
+	if (outer->saddr != ip_hdr(skb)->daddr)
+		return;
 	/* Kept: further pulls may move the data. */
+	encap = hmmp_quoted_encap(outer->protocol);
 	type = icmph->type;
 	code = icmph->code;
 	mtu = ntohs(icmph->un.frag.mtu);
@@ -233,22 +275,25 @@ static void hmmp_icmp_in(struct hmmp_net *hn, struct sk_buff *skb)
 	b = hmmp_tunnel_binding(hn, BIT(HMMP_BIND_CORRESPONDENT) |
 				BIT(HMMP_BIND_MOBILE) | BIT(HMMP_BIND_ROUTER),
 				&a, true);
-	if (b) {
+	if (b && hmmp_quote_is_ours(b, encap, port, &a)) {
 		path = &b->path;
-	} else if (ioff) {
+	} else if (!b && ioff) {
 		/* Minimal encapsulation's quote is not looked into: its
-		 * ports sit behind the forwarding header.
+		 * ports sit behind the forwarding header. A translation's
+		 * packets leave from its LADDR.
 		 */
 		x = hmmp_icmp_xlate(hn, skb, ioff, a.outer_daddr, port);
-		if (x)
+		if (x && x->encap == encap && x->laddr == a.outer_saddr)
 			path = &x->path;
 	}
 	if (!path)
 		return;
 	this_cpu_inc(hn->dp->tunnel_errors);
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
-		if (mtu >= IPV4_MIN_MTU)
-			hmmp_path_note_pmtu(path, mtu, jiffies + 600 * HZ);
+		/* As ipv4_update_pmtu(): clamped to the route's minimum. */
+		hmmp_path_note_pmtu(path, mtu,
+				    READ_ONCE(hn->net->ipv4.ip_rt_min_pmtu),
+				    jiffies, 600 * HZ);
 		return;
 	}
 	hmmp_path_note_error(path, jiffies);
@@ -293,7 +338,7 @@ static int hmmp_track(struct hmmp_net *hn, struct sk_buff *skb,
  */
 struct hmmp_tx {
 	const struct hmmp_tun_path *path;
-	struct hmmp_binding_ctr __percpu *ctr;
+	struct hmmp_binding_ctr *ctr;
 	const struct hmmp_xlate *xlate;	/* NULL: a binding's */
 	__be16 port;
 	u8 encap;

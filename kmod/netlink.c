@@ -105,7 +105,14 @@ static void *hmmp_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 	return genlmsg_put(skb, portid, seq, &hmmp_family, flags, cmd);
 }
 
-static int hmmp_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci)
+/*
+ * One record. Without @secrets (a dump for a caller without CAP_NET_ADMIN
+ * over the namespace) the initial sequence numbers are left out: with the
+ * byte counters they give the sequence numbers in use, all a blind sender
+ * needs to inject into the connection (issue 16 item 6).
+ */
+int hmmp_nl_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci,
+		     bool secrets)
 {
 	struct nlattr *nest = nla_nest_start(skb, HMMP_A_CONN);
 
@@ -117,9 +124,10 @@ static int hmmp_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci)
 	    nla_put_in_addr(skb, HMMP_CONN_A_REMOTE, ci->remote) ||
 	    nla_put_be16(skb, HMMP_CONN_A_LPORT, ci->lport) ||
 	    nla_put_be16(skb, HMMP_CONN_A_RPORT, ci->rport) ||
-	    nla_put_u32(skb, HMMP_CONN_A_CL_ID, ci->cl_id) ||
+	    (secrets && nla_put_u32(skb, HMMP_CONN_A_CL_ID, ci->cl_id)) ||
 	    nla_put_u8(skb, HMMP_CONN_A_STATE, ci->state) ||
 	    nla_put_u8(skb, HMMP_CONN_A_OPENER, ci->opener) ||
+	    nla_put_u8(skb, HMMP_CONN_A_CONFIRMED, ci->confirmed) ||
 	    nla_put_u32(skb, HMMP_CONN_A_HANDOFFS, ci->handoffs) ||
 	    nla_put_u64_64bit(skb, HMMP_CONN_A_AGE_MS, ci->age_ms,
 			      HMMP_CONN_A_PAD) ||
@@ -134,9 +142,9 @@ static int hmmp_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci)
 	    nla_put_u64_64bit(skb, HMMP_CONN_A_BYTES_IN, ci->bytes[HMMP_DIR_IN],
 			      HMMP_CONN_A_PAD) ||
 	    /* absent when that SYN was not seen (picked up) */
-	    ((ci->isn_valid & BIT(HMMP_DIR_OUT)) &&
+	    (secrets && (ci->isn_valid & BIT(HMMP_DIR_OUT)) &&
 	     nla_put_u32(skb, HMMP_CONN_A_ISN_LOCAL, ci->isn_local)) ||
-	    ((ci->isn_valid & BIT(HMMP_DIR_IN)) &&
+	    (secrets && (ci->isn_valid & BIT(HMMP_DIR_IN)) &&
 	     nla_put_u32(skb, HMMP_CONN_A_ISN_REMOTE, ci->isn_remote))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -269,6 +277,8 @@ static int hmmp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 			      HMMP_STAT_A_PAD) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_HANDOFFS, st.sum.handoffs,
 			      HMMP_STAT_A_PAD) ||
+	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_EVICTED, st.sum.evicted,
+			      HMMP_STAT_A_PAD) ||
 	    nla_put_u32(msg, HMMP_STAT_A_CONN_ENTRY_BYTES, st.entry_bytes) ||
 	    nla_put_u64_64bit(msg, HMMP_STAT_A_CONN_MEMORY_BYTES,
 			      st.memory_bytes, HMMP_STAT_A_PAD) ||
@@ -285,9 +295,15 @@ err:
 /* Puts one object (a connection or a binding) in a message. */
 typedef int (*hmmp_fill_t)(struct sk_buff *skb, const void *obj);
 
+/* Events: only CAP_NET_ADMIN may listen (hmmp_nl_mcgrps). */
 static int hmmp_fill_conn(struct sk_buff *skb, const void *obj)
 {
-	return hmmp_put_conn(skb, obj);
+	return hmmp_nl_put_conn(skb, obj, true);
+}
+
+static int hmmp_fill_conn_public(struct sk_buff *skb, const void *obj)
+{
+	return hmmp_nl_put_conn(skb, obj, false);
 }
 
 /* A dump in progress: one NLM_F_MULTI message of @cmd per object. */
@@ -345,6 +361,10 @@ static int hmmp_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		.skb = skb, .cb = cb, .cmd = HMMP_CMD_CONN_GET,
 		.fill = hmmp_fill_conn, .addr = 0, .state = -1,
 	};
+
+	/* The requester's rights over the namespace, as for its changes. */
+	if (!netlink_net_capable(cb->skb, CAP_NET_ADMIN))
+		ctx.fill = hmmp_fill_conn_public;
 
 	if (attrs[HMMP_A_FILTER_ADDR])
 		ctx.addr = nla_get_in_addr(attrs[HMMP_A_FILTER_ADDR]);
@@ -488,6 +508,14 @@ static void hmmp_set_timeout(struct hmmp_sipeye_cfg *cfg, struct nlattr *a,
 		WRITE_ONCE(cfg->timeout[s], nla_get_u32(a));
 }
 
+bool hmmp_nl_cfg_raises_limits(struct nlattr **tb)
+{
+	return (tb[HMMP_CFG_A_TABLE_MAX] &&
+		nla_get_u32(tb[HMMP_CFG_A_TABLE_MAX]) > HMMP_SIPEYE_TABLE_MAX_DEFAULT) ||
+	       (tb[HMMP_CFG_A_BIND_MAX] &&
+		nla_get_u32(tb[HMMP_CFG_A_BIND_MAX]) > HMMP_BINDING_MAX_DEFAULT);
+}
+
 static int hmmp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct hmmp_net *hn = hmmp_net(genl_info_net(info));
@@ -502,6 +530,19 @@ static int hmmp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 			       hmmp_nl_cfg_policy, info->extack);
 	if (err)
 		return err;
+	/*
+	 * GENL_UNS_ADMIN_PERM lets the root of any user namespace owning
+	 * the network namespace in; the memory a larger table takes is the
+	 * host's, in as many namespaces as that user makes: above the
+	 * defaults only the initial namespace's admin decides (issue 16
+	 * item 5).
+	 */
+	if (hmmp_nl_cfg_raises_limits(tb) &&
+	    !netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "raising table_max or bind_max above the defaults needs CAP_NET_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
 
 	if (tb[HMMP_CFG_A_TABLE_MAX])
 		WRITE_ONCE(cfg->table_max, nla_get_u32(tb[HMMP_CFG_A_TABLE_MAX]));
@@ -549,7 +590,8 @@ static int hmmp_put_binding(struct sk_buff *skb,
 			      bi->pkts[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD) ||
 	    nla_put_u64_64bit(skb, HMMP_BIND_A_BYTES_DECAP,
 			      bi->bytes[HMMP_BINDING_DECAP], HMMP_BIND_A_PAD) ||
-	    (bi->port && nla_put_be16(skb, HMMP_BIND_A_PORT, bi->port))) {
+	    (bi->port && nla_put_be16(skb, HMMP_BIND_A_PORT, bi->port)) ||
+	    (bi->pmtu && nla_put_u32(skb, HMMP_BIND_A_PMTU, bi->pmtu))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -25,6 +25,17 @@ void hmmp_nl_binding_event(struct net *net, enum hmmp_binding_event ev,
 			   const struct hmmp_binding_info *bi,
 			   enum hmmp_event_reason reason);
 
+/* Puts one HMMP_A_CONN; without @secrets, no CL_ID nor ISNs (dumps for
+ * callers without CAP_NET_ADMIN). Exposed for the KUnit suite.
+ */
+int hmmp_nl_put_conn(struct sk_buff *skb, const struct hmmp_conn_info *ci,
+		     bool secrets);
+
+/* Does this CONFIG_SET nest raise table_max or bind_max above the
+ * defaults (which needs CAP_NET_ADMIN in the initial user namespace)?
+ */
+bool hmmp_nl_cfg_raises_limits(struct nlattr **tb);
+
 /* Exposed for the KUnit suite, which checks that they refuse bad input. */
 extern const struct nla_policy hmmp_nl_policy[HMMP_A_MAX + 1];
 extern const struct nla_policy hmmp_nl_cfg_policy[HMMP_CFG_A_MAX + 1];

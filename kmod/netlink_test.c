@@ -521,6 +521,72 @@ static void parse_not_tcp(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* Issue 16 item 6: a dump for a caller without CAP_NET_ADMIN carries
+ * the record but neither CL_ID nor the ISNs.
+ */
+static void nl_conn_secrets(struct kunit *test)
+{
+	struct hmmp_conn_info ci = {
+		.orig_local = cpu_to_be32(0xc000020a),
+		.cur_local = cpu_to_be32(0xc000020a),
+		.remote = cpu_to_be32(0xc0000201),
+		.lport = cpu_to_be16(40070), .rport = cpu_to_be16(5001),
+		.cl_id = 1000, .isn_local = 1000, .isn_remote = 5000,
+		.isn_valid = BIT(HMMP_DIR_OUT) | BIT(HMMP_DIR_IN),
+		.state = HMMP_CONN_ESTABLISHED, .confirmed = true,
+		.bytes = { 7, 9 },
+	};
+	static const int secret[] = {
+		HMMP_CONN_A_CL_ID, HMMP_CONN_A_ISN_LOCAL, HMMP_CONN_A_ISN_REMOTE,
+	};
+	struct nlattr *tb[HMMP_CONN_A_MAX + 1];
+	struct sk_buff *skb;
+	int pass, i;
+
+	for (pass = 0; pass < 2; pass++) {
+		bool secrets = pass;
+
+		skb = nl_buf(test);
+		KUNIT_ASSERT_EQ(test, hmmp_nl_put_conn(skb, &ci, secrets), 0);
+		KUNIT_ASSERT_EQ(test, nla_parse_nested(tb, HMMP_CONN_A_MAX,
+						       (struct nlattr *)skb->data,
+						       NULL, NULL), 0);
+		for (i = 0; i < ARRAY_SIZE(secret); i++)
+			KUNIT_EXPECT_EQ(test, !!tb[secret[i]], secrets);
+		KUNIT_EXPECT_NOT_NULL(test, tb[HMMP_CONN_A_STATE]);
+		KUNIT_EXPECT_NOT_NULL(test, tb[HMMP_CONN_A_CONFIRMED]);
+		KUNIT_EXPECT_NOT_NULL(test, tb[HMMP_CONN_A_BYTES_OUT]);
+		kfree_skb(skb);
+	}
+}
+
+/* Issue 16 item 5: which CONFIG_SET requests need the initial namespace. */
+static bool raises(struct kunit *test, int type, u32 v)
+{
+	struct sk_buff *skb = cfg_with_u32(test, type, v);
+	struct nlattr *tb[HMMP_CFG_A_MAX + 1];
+	bool r;
+
+	KUNIT_ASSERT_EQ(test, nla_parse_nested(tb, HMMP_CFG_A_MAX,
+					       (struct nlattr *)skb->data,
+					       hmmp_nl_cfg_policy, NULL), 0);
+	r = hmmp_nl_cfg_raises_limits(tb);
+	kfree_skb(skb);
+	return r;
+}
+
+static void nl_cfg_raises_limits(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, raises(test, HMMP_CFG_A_TABLE_MAX, 65536));
+	KUNIT_EXPECT_FALSE(test, raises(test, HMMP_CFG_A_TABLE_MAX, 10));
+	KUNIT_EXPECT_TRUE(test, raises(test, HMMP_CFG_A_TABLE_MAX, 65537));
+	KUNIT_EXPECT_TRUE(test, raises(test, HMMP_CFG_A_TABLE_MAX, BIT(22)));
+	KUNIT_EXPECT_FALSE(test, raises(test, HMMP_CFG_A_BIND_MAX, 4096));
+	KUNIT_EXPECT_TRUE(test, raises(test, HMMP_CFG_A_BIND_MAX, 4097));
+	KUNIT_EXPECT_FALSE(test, raises(test, HMMP_CFG_A_TIMEOUT_SETUP,
+					1000000));
+}
+
 static struct kunit_case hmmp_netlink_cases[] = {
 	KUNIT_CASE(nl_policy_accepts_valid),
 	KUNIT_CASE(nl_policy_bad_state),
@@ -534,6 +600,8 @@ static struct kunit_case hmmp_netlink_cases[] = {
 	KUNIT_CASE(nl_xlate_params_good),
 	KUNIT_CASE(nl_xlate_params_missing),
 	KUNIT_CASE(nl_xlate_params_refused),
+	KUNIT_CASE(nl_conn_secrets),
+	KUNIT_CASE(nl_cfg_raises_limits),
 	{}
 };
 

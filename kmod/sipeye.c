@@ -31,13 +31,15 @@ const char *hmmp_conn_state_name(u8 state)
 void hmmp_sipeye_cfg_default(struct hmmp_sipeye_cfg *cfg)
 {
 	/* In the spirit of nf_conntrack's TCP timeouts. */
-	cfg->table_max = 65536;
+	cfg->table_max = HMMP_SIPEYE_TABLE_MAX_DEFAULT;
 	cfg->timeout[HMMP_CONN_SETUP_REQ] = 120;
 	cfg->timeout[HMMP_CONN_SETUP_PROG] = 120;
 	cfg->timeout[HMMP_CONN_ESTABLISHED] = 5 * 24 * 3600;
 	cfg->timeout[HMMP_CONN_RELEASE_REQ] = 120;
 	cfg->timeout[HMMP_CONN_RELEASE_ACK] = 120;
 	cfg->timeout[HMMP_CONN_DISCONNECT] = 10;
+	/* Blind segments make records too: short-lived until confirmed. */
+	cfg->timeout_unconfirmed = 10;
 }
 
 int hmmp_sipeye_init(struct hmmp_sipeye *t, unsigned int hash_bits)
@@ -45,7 +47,9 @@ int hmmp_sipeye_init(struct hmmp_sipeye *t, unsigned int hash_bits)
 	unsigned int i;
 
 	t->hash_bits = hash_bits;
-	t->buckets = kvcalloc(1U << hash_bits, sizeof(*t->buckets), GFP_KERNEL);
+	/* Charged to whoever makes the namespace, as its records are. */
+	t->buckets = kvcalloc(1U << hash_bits, sizeof(*t->buckets),
+			      GFP_KERNEL_ACCOUNT);
 	if (!t->buckets)
 		return -ENOMEM;
 	t->pcpu = alloc_percpu(struct hmmp_sipeye_pcpu);
@@ -113,6 +117,7 @@ static void hmmp_conn_fill(const struct hmmp_conn *c, unsigned long now,
 	ci->state = c->state;
 	ci->opener = c->opener;
 	ci->isn_valid = c->isn_valid;
+	ci->confirmed = c->confirmed;
 	ci->isn_local = (c->isn_valid & BIT(HMMP_DIR_OUT)) ?
 			hmmp_conn_isn(c, HMMP_DIR_OUT) : 0;
 	ci->isn_remote = (c->isn_valid & BIT(HMMP_DIR_IN)) ?
@@ -139,11 +144,16 @@ static void hmmp_conn_notify(struct hmmp_sipeye *t, const struct hmmp_conn *c,
 	t->notify(t, ev, &ci, reason);
 }
 
+/* An unconfirmed record never lives longer than timeout_unconfirmed. */
 static void hmmp_conn_set_state(struct hmmp_sipeye *t, struct hmmp_conn *c,
 				u8 state, unsigned long now)
 {
+	u32 tmo = READ_ONCE(t->cfg.timeout[state]);
+
+	if (!c->confirmed)
+		tmo = min(tmo, READ_ONCE(t->cfg.timeout_unconfirmed));
 	c->state = state;
-	c->expires = now + READ_ONCE(t->cfg.timeout[state]) * (unsigned long)HZ;
+	c->expires = now + tmo * (unsigned long)HZ;
 }
 
 /* (Re)start a record for a connection opened by a SYN travelling in @dir. */
@@ -162,6 +172,8 @@ static void hmmp_conn_start(struct hmmp_sipeye *t, struct hmmp_conn *c,
 	c->fin_acked = 0;
 	c->end_valid = 0;
 	c->ack_valid = false;
+	c->confirmed = false;	/* a reuse is a new connection */
+	c->fin_pending = false;
 	c->created = now;
 	c->last_seen = now;
 	c->pkts[0] = 0;
@@ -199,22 +211,76 @@ static bool hmmp_rst_acceptable(const struct hmmp_conn *c, enum hmmp_dir dir,
 		!after(s->seq, c->end[HMMP_DIR_IN]));
 }
 
-/* Sequence-space bookkeeping: end of data each way, our last ACK. */
+/*
+ * A received FIN is believed as a RST is: when it starts where TCP can
+ * take it, no further than the highest sequence number seen from the peer
+ * and not wholly behind the last ACK this host sent (a retransmitted one
+ * may sit one below). One that is not (blind, or overtaking data) waits
+ * in fin_pend until this host acknowledges exactly it.
+ */
+static bool hmmp_fin_acceptable(const struct hmmp_conn *c,
+				const struct hmmp_tcp_seg *s)
+{
+	if (!c->ack_valid)
+		return true;	/* nothing to check against yet */
+	return !before(s->seq + s->len + 1, c->ack_sent) &&
+	       (!(c->end_valid & BIT(HMMP_DIR_IN)) ||
+		!after(s->seq, c->end[HMMP_DIR_IN]));
+}
+
+/*
+ * Sequence-space bookkeeping: end of data each way, our last ACK. The
+ * peer's end only grows by a segment that starts within what was seen (a
+ * blind one far ahead would widen the RST and FIN windows), or by what
+ * this host acknowledges, which its TCP has received.
+ */
 static void hmmp_conn_account(struct hmmp_conn *c, enum hmmp_dir dir,
 			      const struct hmmp_tcp_seg *s)
 {
 	u32 end = s->seq + s->len + !!(s->flags & HMMP_TCP_SYN) +
 		  !!(s->flags & HMMP_TCP_FIN);
 
-	if (!(c->end_valid & BIT(dir)) || after(end, c->end[dir])) {
+	if (!(c->end_valid & BIT(dir)) ||
+	    (after(end, c->end[dir]) &&
+	     (dir == HMMP_DIR_OUT || !after(s->seq, c->end[dir])))) {
 		c->end[dir] = end;
 		c->end_valid |= BIT(dir);
 	}
-	if (dir == HMMP_DIR_OUT && (s->flags & HMMP_TCP_ACK) &&
-	    (!c->ack_valid || after(s->ack, c->ack_sent))) {
-		c->ack_sent = s->ack;
-		c->ack_valid = true;
+	if (dir == HMMP_DIR_OUT && (s->flags & HMMP_TCP_ACK)) {
+		if (!c->ack_valid || after(s->ack, c->ack_sent)) {
+			c->ack_sent = s->ack;
+			c->ack_valid = true;
+		}
+		if (!(c->end_valid & BIT(HMMP_DIR_IN)) ||
+		    after(s->ack, c->end[HMMP_DIR_IN])) {
+			c->end[HMMP_DIR_IN] = s->ack;
+			c->end_valid |= BIT(HMMP_DIR_IN);
+		}
 	}
+}
+
+/*
+ * Does this segment show that the record is no blind sender's? Anything
+ * this host sends but a RST (its answer to a stray segment) or a SYN-ACK
+ * (its answer to anyone's SYN); or the peer's ACK of this host's ISN,
+ * which only who saw the SYN or SYN-ACK knows.
+ */
+static bool hmmp_conn_confirms(const struct hmmp_conn *c, enum hmmp_dir dir,
+			       const struct hmmp_tcp_seg *s)
+{
+	u32 isn;
+
+	if (s->flags & HMMP_TCP_RST)
+		return false;
+	if (dir == HMMP_DIR_OUT)
+		return (s->flags & (HMMP_TCP_SYN | HMMP_TCP_ACK)) !=
+		       (HMMP_TCP_SYN | HMMP_TCP_ACK);
+	if (!(s->flags & HMMP_TCP_ACK) ||
+	    !(c->isn_valid & BIT(HMMP_DIR_OUT)) ||
+	    !(c->end_valid & BIT(HMMP_DIR_OUT)))
+		return false;
+	isn = hmmp_conn_isn(c, HMMP_DIR_OUT);
+	return after(s->ack, isn) && !after(s->ack, c->end[HMMP_DIR_OUT]);
 }
 
 /*
@@ -241,6 +307,7 @@ static int hmmp_conn_step(struct hmmp_sipeye *t, struct hmmp_conn *c,
 {
 	int od = hmmp_opener_dir(c);
 	u8 fl = s->flags;
+	bool fin_ok;
 	int ev = -1;
 
 	/* 1. RST from either side ends the connection. */
@@ -293,6 +360,8 @@ static int hmmp_conn_step(struct hmmp_sipeye *t, struct hmmp_conn *c,
 	if (c->state == HMMP_CONN_DISCONNECT)
 		return -1;	/* late duplicates after the close */
 
+	/* Before the segment moves the peer's end: the FIN's window. */
+	fin_ok = dir == HMMP_DIR_OUT || hmmp_fin_acceptable(c, s);
 	hmmp_conn_account(c, dir, s);
 
 	/* 3. SYN-ACK: the answer to the opener's SYN. */
@@ -319,6 +388,16 @@ static int hmmp_conn_step(struct hmmp_sipeye *t, struct hmmp_conn *c,
 		return -1;	/* stray ACK from the peer */
 	}
 
+	/* A FIN that was outside the window counts once this host ACKs it:
+	 * its TCP took it.
+	 */
+	if (dir == HMMP_DIR_OUT && c->fin_pending &&
+	    !(c->fin_sent & BIT(HMMP_DIR_IN)) && s->ack == c->fin_pend + 1) {
+		c->fin_sent |= BIT(HMMP_DIR_IN);
+		c->fin_seq[HMMP_DIR_IN] = c->fin_pend;
+		c->fin_pending = false;
+	}
+
 	/* 5. ACK of the other side's FIN. */
 	if ((c->fin_sent & BIT(!dir)) &&
 	    !before(s->ack, c->fin_seq[!dir] + 1))
@@ -326,8 +405,13 @@ static int hmmp_conn_step(struct hmmp_sipeye *t, struct hmmp_conn *c,
 
 	/* 6. FIN: first side asks to release, second side answers. */
 	if ((fl & HMMP_TCP_FIN) && !(c->fin_sent & BIT(dir))) {
-		c->fin_sent |= BIT(dir);
-		c->fin_seq[dir] = s->seq + s->len;
+		if (fin_ok) {
+			c->fin_sent |= BIT(dir);
+			c->fin_seq[dir] = s->seq + s->len;
+		} else {
+			c->fin_pending = true;
+			c->fin_pend = s->seq + s->len;
+		}
 	}
 
 	if (c->fin_sent == (BIT(0) | BIT(1))) {
@@ -360,6 +444,72 @@ static struct hmmp_conn *hmmp_conn_lookup(struct hmmp_sipeye *t, u32 hash,
 	return NULL;
 }
 
+/* What a full table may drop: a record not confirmed, or one closed. */
+static bool hmmp_conn_evictable(const struct hmmp_conn *c)
+{
+	return !c->unlinked &&
+	       (!c->confirmed || c->state == HMMP_CONN_DISCONNECT);
+}
+
+static void hmmp_conn_unlink(struct hmmp_sipeye *t, struct hmmp_conn *c);
+
+/*
+ * The table is full: drop one evictable record in the buckets from @hash
+ * on, looking at no more than HMMP_SIPEYE_EVICT_RECORDS records, so that
+ * blind segments cannot keep out a real connection (nf_conntrack's early
+ * drop of unassured entries). Returns true when one went. Call under
+ * rcu_read_lock(), no lock held.
+ */
+static bool hmmp_conn_evict(struct hmmp_sipeye *t, u32 hash,
+			    unsigned long now)
+{
+	u32 mask = (1U << t->hash_bits) - 1, b;
+	unsigned int i, seen = 0;
+	struct hmmp_conn *c;
+	bool done = false;
+
+	for (i = 0; i < HMMP_SIPEYE_EVICT_BUCKETS && i <= mask &&
+	     seen < HMMP_SIPEYE_EVICT_RECORDS && !done; i++) {
+		b = (hash + i) & mask;
+		if (hlist_empty(&t->buckets[b]))
+			continue;
+		spin_lock_bh(hmmp_bucket_lock(t, b));
+		hlist_for_each_entry(c, &t->buckets[b], node) {
+			spin_lock(&c->lock);
+			if (hmmp_conn_evictable(c)) {
+				if (c->state != HMMP_CONN_DISCONNECT)
+					hmmp_conn_notify(t, c,
+							 HMMP_SIPEYE_EV_CLOSED,
+							 HMMP_REASON_EVICTED,
+							 now);
+				this_cpu_inc(t->pcpu->evicted);
+				hmmp_conn_unlink(t, c);
+				done = true;
+			}
+			spin_unlock(&c->lock);
+			if (done || ++seen >= HMMP_SIPEYE_EVICT_RECORDS)
+				break;
+		}
+		spin_unlock_bh(hmmp_bucket_lock(t, b));
+	}
+	return done;
+}
+
+/* Counts a new record in, evicting one if the table is full. */
+static bool hmmp_conn_reserve(struct hmmp_sipeye *t, u32 hash,
+			      unsigned long now)
+{
+	if (atomic_inc_return(&t->count) <= READ_ONCE(t->cfg.table_max))
+		return true;
+	atomic_dec(&t->count);
+	if (!hmmp_conn_evict(t, hash, now))
+		return false;
+	if (atomic_inc_return(&t->count) <= READ_ONCE(t->cfg.table_max))
+		return true;
+	atomic_dec(&t->count);	/* another CPU took the room */
+	return false;
+}
+
 /*
  * A segment of a connection the table does not know. Creates and links the
  * record when the segment can start one (*created set), or returns the
@@ -382,12 +532,14 @@ static struct hmmp_conn *hmmp_conn_create(struct hmmp_sipeye *t, u32 hash,
 	if (!(s->flags & (HMMP_TCP_SYN | HMMP_TCP_ACK)))
 		return NULL;	/* TCP drops it too */
 
-	if (atomic_inc_return(&t->count) > READ_ONCE(t->cfg.table_max)) {
-		atomic_dec(&t->count);
+	if (!hmmp_conn_reserve(t, hash, now)) {
 		this_cpu_inc(t->pcpu->table_full);
 		return NULL;
 	}
-	c = kzalloc(sizeof(*c), GFP_ATOMIC);
+	/* Charged to the memory cgroup of a local sender (at local-out in
+	 * its context); softirq context charges no one.
+	 */
+	c = kzalloc(sizeof(*c), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!c) {
 		atomic_dec(&t->count);
 		return NULL;
@@ -414,6 +566,10 @@ static struct hmmp_conn *hmmp_conn_create(struct hmmp_sipeye *t, u32 hash,
 			c->isn_valid = 0;	/* neither SYN was seen */
 			hmmp_conn_set_state(t, c, HMMP_CONN_ESTABLISHED, now);
 		}
+	}
+	if (hmmp_conn_confirms(c, dir, s)) {
+		c->confirmed = true;
+		hmmp_conn_set_state(t, c, c->state, now);
 	}
 
 	/* Nobody else sees the record yet: the event can be filled now. */
@@ -480,6 +636,12 @@ void hmmp_sipeye_track(struct hmmp_sipeye *t, enum hmmp_dir dir,
 		ev = -1;
 	} else {
 		ev = hmmp_conn_step(t, c, dir, s, now, &reason);
+	}
+	if (!c->confirmed && hmmp_conn_confirms(c, dir, s)) {
+		c->confirmed = true;
+		/* the full timeout of its state from now on */
+		if (c->state != HMMP_CONN_DISCONNECT)
+			hmmp_conn_set_state(t, c, c->state, now);
 	}
 	c->last_seen = now;
 	c->pkts[dir] += s->segs;
@@ -574,7 +736,7 @@ unsigned int hmmp_sipeye_handoff(struct hmmp_sipeye *t, __be32 old,
 		spin_lock_bh(bl);
 		hlist_for_each_entry(c, &t->buckets[i], node) {
 			spin_lock(&c->lock);
-			if (c->state != HMMP_CONN_DISCONNECT &&
+			if (c->state != HMMP_CONN_DISCONNECT && c->confirmed &&
 			    (!old || c->cur_local == old) &&
 			    c->cur_local != new) {
 				c->prev_local = c->cur_local;
@@ -636,6 +798,7 @@ void hmmp_sipeye_stats(struct hmmp_sipeye *t, struct hmmp_sipeye_stats *st)
 		st->sum.invalid += READ_ONCE(p->invalid);
 		st->sum.rst_ignored += READ_ONCE(p->rst_ignored);
 		st->sum.handoffs += READ_ONCE(p->handoffs);
+		st->sum.evicted += READ_ONCE(p->evicted);
 	}
 	st->count = atomic_read(&t->count);
 	st->table_max = READ_ONCE(t->cfg.table_max);

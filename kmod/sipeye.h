@@ -67,6 +67,15 @@ struct hmmp_conn {
 	u8 end_valid;		/* BIT(dir) once end[dir] is known */
 	bool ack_valid;		/* once this host has sent an ACK */
 	bool unlinked;
+	/*
+	 * Once the record is known not to be made of blind segments: this
+	 * host sent on it (anything but a RST, or a SYN-ACK, which anyone's
+	 * SYN gets), or the peer acknowledged this host's ISN. Only
+	 * confirmed records are live: handed over, kept for their state's
+	 * timeout, never evicted (docs/sipeye.md, "Spoofed segments").
+	 */
+	bool confirmed;
+	bool fin_pending;	/* a received FIN outside the window, at fin_pend */
 	/* BIT(dir) once the ISN of the side sending in @dir is known: the
 	 * opener's is cl_id, the other side's isn_answer. None for a record
 	 * picked up mid-stream.
@@ -82,6 +91,7 @@ struct hmmp_conn {
 	u64 bytes[2];
 	u32 handoffs;
 	u32 isn_answer;		/* ISN of the side that did not open */
+	u32 fin_pend;		/* its sequence number: counts once ACKed */
 };
 
 /* A consistent copy of a record, taken under its lock. */
@@ -96,6 +106,7 @@ struct hmmp_conn_info {
 	u8 state;
 	u8 opener;
 	u8 isn_valid;		/* BIT(HMMP_DIR_OUT): isn_local, _IN: isn_remote */
+	bool confirmed;		/* live: see struct hmmp_conn */
 	u32 isn_local;		/* the ISN this host sent (its SYN or SYN-ACK) */
 	u32 isn_remote;		/* the peer's */
 	u32 handoffs;
@@ -108,6 +119,8 @@ struct hmmp_conn_info {
 struct hmmp_sipeye_cfg {
 	u32 table_max;
 	u32 timeout[__HMMP_CONN_STATE_MAX];	/* seconds, per state */
+	/* seconds: the longest an unconfirmed record lives (not netlink) */
+	u32 timeout_unconfirmed;
 };
 
 struct hmmp_sipeye_pcpu {
@@ -120,6 +133,7 @@ struct hmmp_sipeye_pcpu {
 	u64 invalid;
 	u64 rst_ignored;
 	u64 handoffs;
+	u64 evicted;		/* unconfirmed records dropped: table full */
 };
 
 struct hmmp_sipeye_stats {
@@ -145,7 +159,13 @@ typedef void (*hmmp_sipeye_notify_t)(struct hmmp_sipeye *t,
 				     enum hmmp_event_reason reason);
 
 #define HMMP_SIPEYE_HASH_BITS	12
+#define HMMP_SIPEYE_TABLE_MAX_DEFAULT	65536
 #define HMMP_SIPEYE_LOCKS	64
+/* A full table looks this far for a record to evict (as nf_conntrack's
+ * early drop): so many records, in at most so many buckets.
+ */
+#define HMMP_SIPEYE_EVICT_RECORDS	128
+#define HMMP_SIPEYE_EVICT_BUCKETS	256
 
 struct hmmp_sipeye {
 	struct hlist_head *buckets;
@@ -177,8 +197,9 @@ bool hmmp_sipeye_get(struct hmmp_sipeye *t, __be32 laddr, __be16 lport,
 /* Removes timed-out records; returns how many were removed. */
 unsigned int hmmp_sipeye_expire(struct hmmp_sipeye *t, unsigned long now);
 
-/* Every live record whose current address is @old (any, if 0) becomes
- * <original, previous := current, current := @new>. Returns the count.
+/* Every live record (confirmed, not Disconnect) whose current address is
+ * @old (any, if 0) becomes <original, previous := current, current :=
+ * @new>. Returns the count.
  */
 unsigned int hmmp_sipeye_handoff(struct hmmp_sipeye *t, __be32 old,
 				 __be32 new);

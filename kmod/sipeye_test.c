@@ -333,16 +333,20 @@ static void sipeye_out_of_order(struct kunit *test)
 
 	open_active(c);
 	seg(c, IN, A, 5101, 1001, 100);		/* second 100 bytes first */
-	seg(c, IN, A | F, 5201, 1001, 0);	/* FIN before the hole filled */
-	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_RELEASE_REQ);
+	/* FIN before the hole filled: beyond what was seen, it counts
+	 * only once we acknowledge it (a blind one would look the same).
+	 */
+	seg(c, IN, A | F, 5201, 1001, 0);
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_ESTABLISHED);
 	seg(c, IN, A, 5001, 1001, 100);		/* the hole */
 	seg(c, OUT, A, 1001, 5101, 0);		/* partial ACK: not the FIN */
 	seg(c, OUT, A | F, 1001, 5201, 0);
-	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_RELEASE_ACK);
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_RELEASE_REQ);
 	seg(c, IN, A, 5202, 1002, 0);
-	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_RELEASE_ACK);
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_RELEASE_REQ);
 	seg(c, OUT, A, 1002, 5202, 0);		/* acknowledges the FIN */
 	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_DISCONNECT);
+	KUNIT_EXPECT_EQ(test, c->reason, HMMP_REASON_CLOSED);
 }
 
 static void sipeye_rst_local(struct kunit *test)
@@ -615,6 +619,144 @@ static void sipeye_isn_port_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_DISCONNECT);
 	seg(c, IN, S, 9000, 0, 0);
 	expect_isns(test, c, ISN_R, 0, 9000);
+}
+
+/*
+ * Issue 16 item 2: segments anyone can send blind. A spoofed ACK from an
+ * address this host never talked to makes a pick-up record; it must not
+ * count as a live connection (no hand-off), must go within the short
+ * unconfirmed timeout, and must give way when the table is full.
+ */
+static void spoof_ack(struct st_ctx *c, __be32 from, __be16 sport)
+{
+	struct hmmp_tcp_seg s = {
+		.saddr = from, .daddr = L_ADDR, .sport = sport,
+		.dport = R_PORT, .seq = 12345, .ack = 67890, .flags = A,
+		.segs = 1,
+	};
+
+	rcu_read_lock();
+	hmmp_sipeye_track(&c->t, IN, &s, c->now);
+	rcu_read_unlock();
+}
+
+static void sipeye_spoofed_ack_not_live(struct kunit *test)
+{
+	struct st_ctx *c = test->priv;
+
+	struct hmmp_conn_info ci;
+
+	seg(c, IN, A, 5001, 1001, 100);		/* nobody answers it */
+	KUNIT_ASSERT_TRUE(test, st_get(c, &ci));
+	KUNIT_EXPECT_EQ(test, ci.state, HMMP_CONN_ESTABLISHED);
+	KUNIT_EXPECT_FALSE(test, ci.confirmed);
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_handoff(&c->t, 0, N_ADDR), 0u);
+	c->now += 11 * HZ;
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_expire(&c->t, c->now), 1u);
+	KUNIT_EXPECT_EQ(test, st_state(c), -1);
+	KUNIT_EXPECT_EQ(test, c->reason, HMMP_REASON_EXPIRED);
+}
+
+/* Our answer makes a picked-up record live, with the full timeout. */
+static void sipeye_pickup_confirmed(struct kunit *test)
+{
+	struct st_ctx *c = test->priv;
+
+	struct hmmp_conn_info ci;
+
+	seg(c, IN, A, 5001, 1001, 100);
+	seg(c, OUT, A, 1001, 5101, 0);
+	KUNIT_ASSERT_TRUE(test, st_get(c, &ci));
+	KUNIT_EXPECT_TRUE(test, ci.confirmed);
+	c->now += 11 * HZ;
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_expire(&c->t, c->now), 0u);
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_handoff(&c->t, 0, N_ADDR), 1u);
+}
+
+/*
+ * A spoofed SYN gets our SYN-ACK, which anyone's SYN would: only the
+ * peer's ACK of our ISN (which a blind sender cannot know) confirms.
+ */
+static void sipeye_passive_confirm(struct kunit *test)
+{
+	struct st_ctx *c = test->priv;
+	struct hmmp_conn_info ci;
+
+	seg(c, IN, S, 7000, 0, 0);
+	seg(c, OUT, S | A, 100, 7001, 0);
+	seg(c, IN, A, 7001, 99999, 0);		/* blind: wrong ACK */
+	KUNIT_ASSERT_TRUE(test, st_get(c, &ci));
+	KUNIT_EXPECT_FALSE(test, ci.confirmed);
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_handoff(&c->t, 0, N_ADDR), 0u);
+	c->now += 11 * HZ;
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_expire(&c->t, c->now), 1u);
+
+	seg(c, IN, S, 7000, 0, 0);
+	seg(c, OUT, S | A, 100, 7001, 0);
+	seg(c, IN, A, 7001, 101, 0);		/* it saw our SYN-ACK */
+	KUNIT_ASSERT_TRUE(test, st_get(c, &ci));
+	KUNIT_EXPECT_TRUE(test, ci.confirmed);
+	c->now += 11 * HZ;
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_expire(&c->t, c->now), 0u);
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_handoff(&c->t, 0, N_ADDR), 1u);
+}
+
+/* A table full of spoofed pick-ups still takes a real connection. */
+static void sipeye_evict_unconfirmed(struct kunit *test)
+{
+	struct st_ctx *c = test->priv;
+	int i;
+
+	c->t.cfg.table_max = 8;
+	for (i = 0; i < 20; i++)
+		spoof_ack(c, N_ADDR, cpu_to_be16(1000 + i));
+	KUNIT_EXPECT_EQ(test, st_stats(c).count, 8u);
+	KUNIT_EXPECT_EQ(test, st_stats(c).sum.table_full, 0ull);
+	KUNIT_EXPECT_EQ(test, st_stats(c).sum.evicted, 12ull);
+	seg(c, OUT, S, 1000, 0, 0);		/* a real connection */
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_SETUP_REQ);
+	KUNIT_EXPECT_EQ(test, st_stats(c).count, 8u);
+	KUNIT_EXPECT_EQ(test, st_stats(c).sum.table_full, 0ull);
+	KUNIT_EXPECT_EQ(test, st_stats(c).sum.evicted, 13ull);
+	KUNIT_EXPECT_EQ(test, c->reason, HMMP_REASON_EVICTED);
+
+	/* Confirmed records are never evicted: a full table of them
+	 * refuses, as before.
+	 */
+	for (i = 1; i < 8; i++) {
+		c->lport = cpu_to_be16(40000 + i);
+		seg(c, OUT, S, 1000, 0, 0);
+	}
+	KUNIT_EXPECT_EQ(test, st_stats(c).count, 8u);
+	spoof_ack(c, N_ADDR, cpu_to_be16(2000));
+	c->lport = cpu_to_be16(40100);
+	seg(c, OUT, S, 1000, 0, 0);
+	KUNIT_EXPECT_EQ(test, st_state(c), -1);
+	KUNIT_EXPECT_EQ(test, st_stats(c).sum.table_full, 2ull);
+	KUNIT_EXPECT_EQ(test, st_stats(c).sum.evicted, 20ull);
+}
+
+/* A blind FIN, even after blind data, does not shorten a live record. */
+static void sipeye_fin_window(struct kunit *test)
+{
+	struct st_ctx *c = test->priv;
+
+	c->t.cfg.timeout[HMMP_CONN_ESTABLISHED] = 3600;
+	open_active(c);				/* we ACKed 5001 */
+	seg(c, IN, A, 5001, 1001, 200);		/* peer's next seq: 5201 */
+	seg(c, IN, A | F, 5201 + 100000, 1001, 0);	/* beyond: blind */
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_ESTABLISHED);
+	seg(c, IN, A | F, 5001 - 100000, 1001, 0);	/* behind: stale */
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_ESTABLISHED);
+	/* Blind data far ahead, then a FIN there: neither is believed. */
+	seg(c, IN, A, 900000, 1001, 1000);
+	seg(c, IN, A | F, 901000, 1001, 0);
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_ESTABLISHED);
+	c->now += 200 * HZ;
+	KUNIT_EXPECT_EQ(test, hmmp_sipeye_expire(&c->t, c->now), 0u);
+	/* The real FIN at the next sequence number is. */
+	seg(c, IN, A | F, 5201, 1001, 0);
+	KUNIT_EXPECT_EQ(test, st_state(c), HMMP_CONN_RELEASE_REQ);
 }
 
 /*
@@ -976,6 +1118,11 @@ static struct kunit_case hmmp_sipeye_cases[] = {
 	KUNIT_CASE(sipeye_isn_picked_up),
 	KUNIT_CASE(sipeye_isn_retransmitted_syn),
 	KUNIT_CASE(sipeye_isn_port_reuse),
+	KUNIT_CASE(sipeye_spoofed_ack_not_live),
+	KUNIT_CASE(sipeye_pickup_confirmed),
+	KUNIT_CASE(sipeye_passive_confirm),
+	KUNIT_CASE(sipeye_evict_unconfirmed),
+	KUNIT_CASE(sipeye_fin_window),
 	KUNIT_CASE(sipeye_record_size),
 	KUNIT_CASE(sipeye_timeouts),
 	KUNIT_CASE(sipeye_table_limit),

@@ -27,8 +27,8 @@ int hmmp_xlate_init(struct hmmp_xlate_table *t, unsigned int hash_bits)
 		return -EINVAL;
 	n = 1U << hash_bits;
 	t->hash_bits = hash_bits;
-	t->lbuckets = kvcalloc(n, sizeof(*t->lbuckets), GFP_KERNEL);
-	t->pbuckets = kvcalloc(n, sizeof(*t->pbuckets), GFP_KERNEL);
+	t->lbuckets = kvcalloc(n, sizeof(*t->lbuckets), GFP_KERNEL_ACCOUNT);
+	t->pbuckets = kvcalloc(n, sizeof(*t->pbuckets), GFP_KERNEL_ACCOUNT);
 	t->pcpu = alloc_percpu(struct hmmp_xlate_pcpu);
 	if (!t->lbuckets || !t->pbuckets || !t->pcpu) {
 		free_percpu(t->pcpu);
@@ -94,7 +94,6 @@ static void hmmp_xlate_fill(const struct hmmp_xlate *x, unsigned long now,
 			    struct hmmp_xlate_info *xi)
 {
 	struct hmmp_xlate_params *p = &xi->p;
-	int cpu;
 
 	memset(xi, 0, sizeof(*xi));
 	p->laddr = x->laddr;
@@ -112,14 +111,7 @@ static void hmmp_xlate_fill(const struct hmmp_xlate *x, unsigned long now,
 	if (x->lifetime && time_before(now, x->expires))
 		xi->expires_ms = jiffies64_to_msecs(x->expires - now);
 	xi->age_ms = hmmp_ms_since(x->created, now);
-	for_each_possible_cpu(cpu) {
-		const struct hmmp_binding_ctr *c = per_cpu_ptr(x->ctr, cpu);
-
-		xi->pkts[0] += READ_ONCE(c->pkts[0]);
-		xi->pkts[1] += READ_ONCE(c->pkts[1]);
-		xi->bytes[0] += READ_ONCE(c->bytes[0]);
-		xi->bytes[1] += READ_ONCE(c->bytes[1]);
-	}
+	hmmp_ctr_read(x->ctr, xi->pkts, xi->bytes);
 }
 
 static void hmmp_xlate_free_rcu(struct rcu_head *head)
@@ -127,7 +119,7 @@ static void hmmp_xlate_free_rcu(struct rcu_head *head)
 	struct hmmp_xlate *x = container_of(head, struct hmmp_xlate, rcu);
 
 	if (x->ctr_owner)
-		free_percpu(x->ctr);
+		kfree(x->ctr);
 	kfree(x);
 }
 
@@ -236,7 +228,7 @@ int hmmp_xlate_set(struct hmmp_xlate_table *t,
 		   const struct hmmp_xlate_params *p, unsigned int flags,
 		   unsigned long now)
 {
-	struct hmmp_binding_ctr __percpu *ctr = NULL;
+	struct hmmp_binding_ctr *ctr = NULL;
 	struct hmmp_xlate *x, *old, *clash;
 	u32 lhash, phash;
 	int err;
@@ -247,11 +239,12 @@ int hmmp_xlate_set(struct hmmp_xlate_table *t,
 	if (err)
 		return err;
 
-	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup (issue 16 item 5). */
+	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
 	if (!x)
 		return -ENOMEM;
 	if (flags & HMMP_XLATE_F_CREATE) {
-		ctr = alloc_percpu(struct hmmp_binding_ctr);
+		ctr = kzalloc(sizeof(*ctr), GFP_KERNEL_ACCOUNT);
 		if (!ctr) {
 			kfree(x);
 			return -ENOMEM;
@@ -338,7 +331,7 @@ int hmmp_xlate_set(struct hmmp_xlate_table *t,
 	x = NULL;
 out:
 	spin_unlock_bh(&t->lock);
-	free_percpu(ctr);
+	kfree(ctr);
 	kfree(x);
 	return err;
 }

@@ -76,7 +76,7 @@ struct hmmp_xlate {
 	unsigned long created;
 	unsigned long refreshed;
 	struct hmmp_tun_path path;	/* learned from ICMP; not carried over */
-	struct hmmp_binding_ctr __percpu *ctr;	/* by enum hmmp_binding_dir */
+	struct hmmp_binding_ctr *ctr;	/* by enum hmmp_binding_dir */
 };
 
 /* What a caller asks for in hmmp_xlate_set(). */

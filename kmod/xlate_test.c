@@ -296,7 +296,7 @@ static void xlate_replace(struct kunit *test)
 {
 	struct xt_ctx *c = test->priv;
 	struct hmmp_xlate_params p = xp(nat1, 50000, coa1, 4500, 60);
-	struct hmmp_binding_ctr __percpu *ctr;
+	struct hmmp_binding_ctr *ctr;
 	const struct hmmp_xlate *x;
 	struct hmmp_xlate_info xi;
 

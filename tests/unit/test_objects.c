@@ -66,6 +66,7 @@ static void put_conn(struct nl_msg *m, uint32_t skip)
 	PUT(HMMP_CONN_A_HANDOFFS, nla_put_u32, 0);
 	PUT(HMMP_CONN_A_ISN_LOCAL, nla_put_u32, 3000000000u);
 	PUT(HMMP_CONN_A_ISN_REMOTE, nla_put_u32, 7);
+	PUT(HMMP_CONN_A_CONFIRMED, nla_put_u8, 1);
 #undef PUT
 	nla_nest_end(m, n);
 }
@@ -131,18 +132,19 @@ static void test_conn_parse_print(void **state)
 	assert_int_equal(c.age_ms, 1500);
 	assert_int_equal(c.isn_local, 3000000000u);
 	assert_int_equal(c.isn_remote, 7);
+	assert_int_equal(c.confirmed, 1);
 	assert_int_equal(c.have, ((1u << (HMMP_CONN_A_MAX + 1)) - 1) & ~3u);
 	check(emit_conn, &c,
 	      "orig_local 192.0.2.1\nprev_local 0.0.0.0\ncur_local 192.0.2.1\n"
 	      "remote 198.51.100.1\nlport 40000\nrport 5001\nstate setup_req\n"
 	      "cl_id 3000000000\nisn_local 3000000000\nisn_remote 7\n"
-	      "opener local\npkts_out 1\npkts_in 0\n"
+	      "opener local\nconfirmed yes\npkts_out 1\npkts_in 0\n"
 	      "bytes_out 0\nbytes_in 0\nage_ms 1500\nidle_ms 20\nhandoffs 0\n",
 	      "{\"orig_local\":\"192.0.2.1\",\"prev_local\":\"0.0.0.0\","
 	      "\"cur_local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\","
 	      "\"lport\":40000,\"rport\":5001,\"state\":\"setup_req\","
 	      "\"cl_id\":3000000000,\"isn_local\":3000000000,\"isn_remote\":7,"
-	      "\"opener\":\"local\",\"pkts_out\":1,"
+	      "\"opener\":\"local\",\"confirmed\":true,\"pkts_out\":1,"
 	      "\"pkts_in\":0,\"bytes_out\":0,\"bytes_in\":0,\"age_ms\":1500,"
 	      "\"idle_ms\":20,\"handoffs\":0}\n");
 	nlmsg_free(m);
@@ -156,7 +158,8 @@ static void test_conn_optional(void **state)
 			1u << HMMP_CONN_A_IDLE_MS | 1u << HMMP_CONN_A_PKTS_OUT |
 			1u << HMMP_CONN_A_PKTS_IN | 1u << HMMP_CONN_A_BYTES_OUT |
 			1u << HMMP_CONN_A_BYTES_IN | 1u << HMMP_CONN_A_HANDOFFS |
-			1u << HMMP_CONN_A_ISN_LOCAL | 1u << HMMP_CONN_A_ISN_REMOTE;
+			1u << HMMP_CONN_A_ISN_LOCAL | 1u << HMMP_CONN_A_ISN_REMOTE |
+			1u << HMMP_CONN_A_CONFIRMED;
 	struct nl_msg *m = genl(HMMP_CMD_CONN_GET);
 	struct hmmp_conn c;
 
@@ -953,12 +956,12 @@ static void test_event_conn(void **state)
 		    "\"remote\":\"198.51.100.1\",\"lport\":40000,\"rport\":5001,"
 		    "\"state\":\"setup_req\",\"cl_id\":3000000000,"
 		    "\"isn_local\":3000000000,\"isn_remote\":7,\"opener\":\"local\","
-		    "\"pkts_out\":1,\"pkts_in\":0,\"bytes_out\":0,\"bytes_in\":0,"
+		    "\"confirmed\":true,\"pkts_out\":1,\"pkts_in\":0,\"bytes_out\":0,\"bytes_in\":0,"
 		    "\"age_ms\":1500,\"idle_ms\":20,\"handoffs\":0}\n");
 
 	m = genl(HMMP_CMD_EVENT_CONN_ESTABLISHED);
-	/* no opener, no counters, no ISNs */
-	put_conn(m, 0x3ffu << HMMP_CONN_A_OPENER);
+	/* no opener, no counters, no ISNs, no confirmed */
+	put_conn(m, 0x7ffu << HMMP_CONN_A_OPENER);
 	check_event(m,
 		    "[EVENT] conn established 192.0.2.1:40000 -> 198.51.100.1:5001 state setup_req\n",
 		    "{\"event\":\"conn_established\",\"orig_local\":\"192.0.2.1\","

@@ -199,7 +199,7 @@ static void test_kind_names(void **state)
 static void test_reason_and_stat_names(void **state)
 {
 	static const char *const reasons[] = {
-		"closed", "reset", "expired", "deleted", "flushed",
+		"closed", "reset", "expired", "deleted", "flushed", "evicted",
 	};
 	unsigned int i, j;
 

@@ -41,6 +41,11 @@ SIP_EYE scenarios 1x-*.sh).
       segments until it has been quiet for half a second, then sends the
       RST with sequence number (next expected + OFFSET) mod 2^32. Prints
       "rst: listening" when it watches, then what it sent.
+  tcp.py flood IFACE DMAC NET24 DST COUNT [--seed N]
+      send COUNT spoofed ACK segments (seq, ack, ports random) from random
+      hosts of NET24 (e.g. 203.0.113) to random ports of DST, with
+      destination MAC DMAC, straight onto IFACE (AF_PACKET: the sending
+      host's stack and netfilter never see them). Prints what it sent.
   tcp.py burst ADDR PORT COUNT [--hold] [--src A]
       open COUNT connections at once, exchange one line on each, then close
       them all with FINs (after SIGUSR1 with --hold), each waiting for the
@@ -374,6 +379,34 @@ def rst(a):
     return 0
 
 
+def flood(a):
+    import random
+    rnd = random.Random(a.seed)
+    with open("/sys/class/net/%s/address" % a.iface) as f:
+        smac = bytes.fromhex(f.read().strip().replace(":", ""))
+    eth = bytes.fromhex(a.dmac.replace(":", "")) + smac + b"\x08\x00"
+    dst = socket.inet_aton(a.dst)
+    net = socket.inet_aton(a.net24 + ".0")[:3]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.iface, 0))
+    seen = set()
+    for _ in range(a.count):
+        while True:
+            src = net + bytes([rnd.randrange(1, 255)])
+            sport, dport = rnd.randrange(1024, 65536), rnd.randrange(1024, 65536)
+            if (src, sport, dport) not in seen:
+                seen.add((src, sport, dport))
+                break
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, rnd.getrandbits(32),
+                          rnd.getrandbits(32), 5 << 4, 0x10, 65535, 0, 0)
+        tcp = tcp[:16] + struct.pack("!H", csum(src + dst + struct.pack("!BBH", 0, 6, 20) + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0x4000, 64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        s.send(eth + ip + tcp)
+    say("flood: sent %d spoofed ACKs from %s.0/24 to %s", a.count, a.net24, a.dst)
+    return 0
+
+
 def options(argv):
     p = argparse.ArgumentParser(prog="tcp.py " + argv[1], add_help=False)
     if argv[1] == "rst":
@@ -384,6 +417,14 @@ def options(argv):
         p.add_argument("dport", type=int)
         p.add_argument("offset", type=int)
         p.add_argument("--ack", action="store_true")
+        return p.parse_args(argv[2:])
+    if argv[1] == "flood":
+        p.add_argument("iface")
+        p.add_argument("dmac")
+        p.add_argument("net24")
+        p.add_argument("dst")
+        p.add_argument("count", type=int)
+        p.add_argument("--seed", type=int, default=16)
         return p.parse_args(argv[2:])
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -411,9 +452,10 @@ def main(argv):
         client(argv[2], int(argv[3]),
                float(argv[4]) if len(argv) > 4 else 0.5,
                argv[5] if len(argv) > 5 else None)
-    elif len(argv) >= 4 and argv[1] in ("session", "bulk", "burst", "rst"):
+    elif len(argv) >= 4 and argv[1] in ("session", "bulk", "burst", "rst", "flood"):
         a = options(argv)
-        return {"session": session, "bulk": bulk, "burst": burst, "rst": rst}[argv[1]](a)
+        return {"session": session, "bulk": bulk, "burst": burst, "rst": rst,
+                "flood": flood}[argv[1]](a)
     else:
         sys.exit(__doc__)
     return 0

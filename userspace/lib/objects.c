@@ -59,6 +59,7 @@ static struct nla_policy conn_policy[HMMP_CONN_A_MAX + 1] = {
 	[HMMP_CONN_A_HANDOFFS] = { .type = NLA_U32 },
 	[HMMP_CONN_A_ISN_LOCAL] = EXACT_U32,
 	[HMMP_CONN_A_ISN_REMOTE] = EXACT_U32,
+	[HMMP_CONN_A_CONFIRMED] = EXACT_U8,
 };
 
 static struct nla_policy bind_policy[HMMP_BIND_A_MAX + 1] = {
@@ -77,6 +78,7 @@ static struct nla_policy bind_policy[HMMP_BIND_A_MAX + 1] = {
 	[HMMP_BIND_A_BYTES_DECAP] = { .type = NLA_U64 },
 	[HMMP_BIND_A_MIN_SRC] = { .type = NLA_U8 },
 	[HMMP_BIND_A_PORT] = { .type = NLA_U16 },
+	[HMMP_BIND_A_PMTU] = EXACT_U32,
 };
 
 static struct nla_policy xlate_policy[HMMP_XLATE_A_MAX + 1] = {
@@ -163,6 +165,7 @@ int hmmp_conn_parse(struct nlattr *nest, struct hmmp_conn *c)
 	c->handoffs = GET(tb, HMMP_CONN_A_HANDOFFS, nla_get_u32);
 	c->isn_local = GET(tb, HMMP_CONN_A_ISN_LOCAL, nla_get_u32);
 	c->isn_remote = GET(tb, HMMP_CONN_A_ISN_REMOTE, nla_get_u32);
+	c->confirmed = GET(tb, HMMP_CONN_A_CONFIRMED, nla_get_u8);
 	return 0;
 }
 
@@ -189,6 +192,9 @@ void hmmp_conn_print(struct hmmp_pr *p, unsigned int f,
 	if (HMMP_HAVE(c, HMMP_CONN_A_OPENER))
 		pr_str(p, f, "opener",
 		       enum_str(hmmp_opener_name(c->opener), c->opener, b));
+	/* absent from modules older than issue 16 */
+	if (HMMP_HAVE(c, HMMP_CONN_A_CONFIRMED))
+		pr_bool(p, f, "confirmed", c->confirmed);
 	if (HMMP_HAVE(c, HMMP_CONN_A_PKTS_OUT))
 		pr_u64(p, f, "pkts_out", c->pkts_out);
 	if (HMMP_HAVE(c, HMMP_CONN_A_PKTS_IN))
@@ -233,6 +239,7 @@ int hmmp_binding_parse(struct nlattr *nest, struct hmmp_binding *b)
 	b->bytes_decap = GET(tb, HMMP_BIND_A_BYTES_DECAP, nla_get_u64);
 	b->min_src = GET(tb, HMMP_BIND_A_MIN_SRC, nla_get_u8);
 	b->port = ntohs(GET(tb, HMMP_BIND_A_PORT, nla_get_u16));
+	b->pmtu = GET(tb, HMMP_BIND_A_PMTU, nla_get_u32);
 	return 0;
 }
 
@@ -281,6 +288,9 @@ void hmmp_binding_print(struct hmmp_pr *p, unsigned int f,
 	}
 	if (HMMP_HAVE(b, HMMP_BIND_A_MIN_SRC))
 		pr_bool(p, f, "minsrc", b->min_src);
+	/* only while ICMP has taught the tunnel a path MTU */
+	if (HMMP_HAVE(b, HMMP_BIND_A_PMTU))
+		pr_u64(p, f, "pmtu", b->pmtu);
 }
 
 int hmmp_binding_put(struct nl_msg *msg, const struct hmmp_binding *b)

@@ -31,6 +31,7 @@ struct hmmp_conn {
 	uint32_t cl_id, handoffs;
 	uint32_t isn_local, isn_remote;	/* when HMMP_HAVE(c, ..._ISN_*) */
 	uint8_t state, opener;
+	uint8_t confirmed;		/* when HMMP_HAVE(c, ..._CONFIRMED) */
 	uint64_t age_ms, idle_ms, pkts_out, pkts_in, bytes_out, bytes_in;
 };
 
@@ -39,6 +40,7 @@ struct hmmp_binding {
 	uint32_t orig, coa, peer;	/* be32 */
 	uint8_t encap, kind, min_src;
 	uint16_t port;			/* host order: udp only, far end */
+	uint32_t pmtu;			/* learned path MTU, when HMMP_HAVE */
 	uint32_t lifetime;
 	uint64_t expires_ms, age_ms, refresh_ms;
 	uint64_t pkts_encap, bytes_encap, pkts_decap, bytes_decap;

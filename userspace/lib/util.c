@@ -101,6 +101,7 @@ static const char *const reason_names[] = {
 	[HMMP_REASON_EXPIRED] = "expired",
 	[HMMP_REASON_DELETED] = "deleted",
 	[HMMP_REASON_FLUSHED] = "flushed",
+	[HMMP_REASON_EVICTED] = "evicted",
 };
 
 static const char *const stat_names[] = {
@@ -134,6 +135,7 @@ static const char *const stat_names[] = {
 	[HMMP_STAT_A_XLATE_COUNT] = "xlate_count",
 	[HMMP_STAT_A_XLATE_TABLE_FULL] = "xlate_table_full",
 	[HMMP_STAT_A_XLATE_PKTS] = "xlate_pkts",
+	[HMMP_STAT_A_CONN_EVICTED] = "conn_evicted",
 };
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)

@@ -177,6 +177,11 @@ enum hmmp_conn_attr {
 	 */
 	HMMP_CONN_A_ISN_LOCAL,
 	HMMP_CONN_A_ISN_REMOTE,	/* u32: the peer's ISN, absent when not seen */
+	/* u8 0/1: 1 once this host has sent on the connection (or the peer
+	 * acknowledged its ISN): only such a record is a live connection,
+	 * the rest may be made of spoofed segments
+	 */
+	HMMP_CONN_A_CONFIRMED,
 	__HMMP_CONN_A_MAX,
 };
 
@@ -221,6 +226,7 @@ enum hmmp_stat_attr {
 	HMMP_STAT_A_XLATE_COUNT,	/* u32 */
 	HMMP_STAT_A_XLATE_TABLE_FULL,	/* creations refused: limit reached */
 	HMMP_STAT_A_XLATE_PKTS,		/* segments rewritten, both ways */
+	HMMP_STAT_A_CONN_EVICTED,	/* unconfirmed records dropped for room */
 	__HMMP_STAT_A_MAX,
 };
 
@@ -287,6 +293,11 @@ enum hmmp_bind_attr {
 	HMMP_BIND_A_BYTES_DECAP, /* u64 */
 	HMMP_BIND_A_MIN_SRC,	/* u8 flag 0/1: RFC 2004 original-source field */
 	HMMP_BIND_A_PORT,	/* be16: udp only, the far end's UDP port */
+	/* u32, replies only: the path MTU to the care-of address that ICMP
+	 * taught the tunnel (never below the route's min_pmtu); absent when
+	 * none
+	 */
+	HMMP_BIND_A_PMTU,
 	__HMMP_BIND_A_MAX,
 };
 
@@ -326,6 +337,7 @@ enum hmmp_event_reason {
 	HMMP_REASON_EXPIRED,	/* timeout or lifetime */
 	HMMP_REASON_DELETED,	/* by request */
 	HMMP_REASON_FLUSHED,	/* flush, or namespace/module going away */
+	HMMP_REASON_EVICTED,	/* an unconfirmed record, for room */
 };
 
 #endif /* _UAPI_LINUX_HMMP_H */

@@ -5,11 +5,19 @@
 # 'hmmpctl config set' and 'handoff' fail with exit status 3 and
 # "permission denied", 'monitor' is refused (joining the event group needs
 # CAP_NET_ADMIN), and nothing changes; reading (version, stats, config,
-# conn show) works and shows what root sees.
+# conn show) works and shows what root sees, but for the initial sequence
+# numbers (cl_id, isn_local, isn_remote), which would let a blind sender
+# inject into the connections: they are left out (issue 16 item 6).
 #
-# Not here: CAP_NET_ADMIN in a user namespace that owns the network
-# namespace. The guest runs scenarios chrooted into the host's root, and
-# the kernel refuses CLONE_NEWUSER to a chrooted process (EPERM).
+# User namespaces (issue 16 item 5): root of a user namespace of its own
+# ('unshare -Urn') has CAP_NET_ADMIN over its own network namespace and
+# may lower table_max and bind_max there, but not raise them above the
+# defaults (that needs CAP_NET_ADMIN in the initial user namespace, as
+# the memory is the host's); root of a user namespace inside m (no
+# capability over m) gets EPERM for changes and dumps without ISNs.
+# The guest runs scenarios chrooted into the host's root, and the kernel
+# refuses CLONE_NEWUSER to a chrooted process, so these run from PID 1's
+# root (nsenter -t 1 -r, busybox unshare) and chroot back into /newroot.
 #
 #   +-------------------------------+        veth        +----------------------+
 #   | m                             |--------------------| c                    |
@@ -102,15 +110,33 @@ same_as_root() {
 		"$(printf '%s\n' "$OUT" | sed -E 's/"(age|idle)_ms":[0-9]+//g')"
 }
 
+# no_isns DESC ARGS...: hmmpctl -j conn show ARGS as nobody succeeds and
+# prints what root's does without cl_id, isn_local and isn_remote, which
+# root's has.
+no_isns() {
+	local desc=$1 root_out strip='s/"(age|idle)_ms":[0-9]+//g'
+	shift
+	root_out=$(ip netns exec "$m" hmmpctl -j conn show "$@" 2>/dev/null)
+	check_json "$desc: root sees the ISNs (cl_id, isn_local, isn_remote)" \
+		'len(j) >= 1 and all("cl_id" in c and "isn_local" in c and "isn_remote" in c for c in j)' "$root_out"
+	capture ip netns exec "$m" "${NOBODY[@]}" hmmpctl -j conn show "$@"
+	check_eq "$desc as nobody: exit status 0" 0 "$RC"
+	check_json "$desc as nobody: no cl_id, isn_local, isn_remote" \
+		'len(j) >= 1 and not any(k in c for c in j for k in ("cl_id", "isn_local", "isn_remote"))'
+	check_eq "$desc as nobody: otherwise root's output" \
+		"$(printf '%s\n' "$root_out" | sed -E "$strip; s/\"(cl_id|isn_local|isn_remote)\":[0-9]+,//g")" \
+		"$(printf '%s\n' "$OUT" | sed -E "$strip")"
+}
+
 case_reading_allowed() {
 	same_as_root "version" version
 	same_as_root "-j version" -j version
 	same_as_root "-j config show" -j config show
 	same_as_root "config" config
-	same_as_root "-j conn show" -j conn show
+	no_isns "-j conn show"
 	check_json "nobody sees S1" "len($(conn_sel 40070 5001)) == 1"
-	same_as_root "-j conn show addr 192.0.2.10" -j conn show addr 192.0.2.10
-	same_as_root "-j conn show state established" -j conn show state established
+	no_isns "-j conn show addr 192.0.2.10" addr 192.0.2.10
+	no_isns "-j conn show state established" state established
 	capture ip netns exec "$m" "${NOBODY[@]}" hmmpctl -j stats
 	check_eq "-j stats as nobody: exit status 0" 0 "$RC"
 	check_json "stats as nobody: conn_count 1, handoffs 0" 'j["conn_count"] == 1 and j["handoffs"] == 0'
@@ -119,7 +145,67 @@ case_reading_allowed() {
 	check_match "stats (text) as nobody: conn_count 1" '^conn_count 1$' "$OUT"
 }
 
+# in_userns NSOPT ARGS...: hmmpctl ARGS as root of a new user namespace,
+# from PID 1's root (not chrooted: CLONE_NEWUSER works there), back in the
+# host's root. NSOPT: -n for a network namespace of its own too, or
+# --net=FILE to stay in that one (entered before the user namespace).
+in_userns() {
+	local nsopt=$1 net=()
+	shift
+	if [ "$nsopt" = -n ]; then
+		set -- /bin/busybox unshare -U -r -n /bin/busybox chroot /newroot "$REPO/build/bin/hmmpctl" "$@"
+	else
+		net=("$nsopt")
+		set -- /bin/busybox unshare -U -r /bin/busybox chroot /newroot "$REPO/build/bin/hmmpctl" "$@"
+	fi
+	nsenter -t 1 -r "${net[@]}" -- "$@"
+}
+
+# userns_denied DESC NSOPT ARGS...: in_userns exits 3 with "permission
+# denied".
+userns_denied() {
+	local desc=$1
+	shift
+	capture in_userns "$@"
+	check_eq "$desc: exit status 3" 3 "$RC"
+	check_match "$desc: says permission denied" "permission denied" "$ERR"
+}
+
+# PID 1's root has no /proc (init moved it into /newroot): busybox
+# unshare -r writes /proc/self/uid_map there. Mounted for these cases.
+userns_proc() {
+	if ! nsenter -t 1 -r -- /bin/busybox test -e /proc/self/uid_map; then
+		check "a /proc in PID 1's root for unshare -r" \
+			nsenter -t 1 -r -- /bin/busybox mount -t proc proc /proc
+		cleanup_push nsenter -t 1 -r -- /bin/busybox umount /proc
+	fi
+}
+
+case_userns_own_netns() {
+	userns_proc
+	capture in_userns -n -j config show
+	check_eq "unshare -Urn: hmmpctl reaches the family in its own namespace" 0 "$RC"
+	check_json "unshare -Urn: the defaults there" 'j["table_max"] == 65536 and j["bind_max"] == 4096'
+	capture in_userns -n config set table_max 1000 bind_max 100
+	check_eq "unshare -Urn: lowering table_max and bind_max is allowed (admin of its own netns)" 0 "$RC"
+	userns_denied "unshare -Urn: config set table_max 4194304" -n config set table_max 4194304
+	userns_denied "unshare -Urn: config set table_max 65537" -n config set table_max 65537
+	userns_denied "unshare -Urn: config set bind_max 4194304" -n config set bind_max 4194304
+	check "root in the initial namespace may raise table_max in m" in_ns "$m" hmmpctl config set table_max 100000
+	check "and lower it back" in_ns "$m" hmmpctl config set table_max 65536
+}
+
+case_userns_in_m() {
+	userns_denied "unshare -Ur in m: config set table_max 10" "--net=/run/netns/$m" config set table_max 10
+	capture in_userns "--net=/run/netns/$m" -j conn show
+	check_eq "unshare -Ur in m: conn show works" 0 "$RC"
+	check_json "unshare -Ur in m: sees S1 without cl_id, isn_local, isn_remote" \
+		"len($(conn_sel 40070 5001)) == 1 and not any(k in c for c in j for k in ('cl_id', 'isn_local', 'isn_remote'))"
+}
+
 tcase case_setup "namespaces, link, module, one connection, nobody"
 tcase case_changes_denied "config set and handoff as nobody: exit 3, nothing changed"
 tcase case_monitor_denied "monitor as nobody: refused"
-tcase case_reading_allowed "version, stats, config, conn show as nobody"
+tcase case_reading_allowed "version, stats, config, conn show (no ISNs) as nobody"
+tcase case_userns_own_netns "unshare -Urn: may lower the limits of its namespace, not raise them"
+tcase case_userns_in_m "unshare -Ur in m: no changes, dumps without ISNs"

@@ -25,6 +25,12 @@
 #   S2: RST at exactly the next sequence number: TCP resets, so does SIP_EYE.
 #   S3: after c's FIN, m is in CLOSE_WAIT, where TCP also takes a RST at
 #       rcv_nxt - 1 (tcp_reset_check): both reset.
+#   Flood (issue 16 item 2): 1200 spoofed ACKs from random hosts of
+#       203.0.113.0/24 (no route back from m: its RSTs never leave, the
+#       records would linger) into m's table, lowered to table_max 300.
+#       The table never refuses: unconfirmed records are evicted
+#       (conn_evicted), none of them is live; S4 opened afterwards is
+#       tracked and confirmed, and a hand-off moves only live records.
 #
 # timeout: 180
 # shellcheck source=../lib.sh
@@ -113,6 +119,40 @@ case_close_wait() {
 		in_ns_quiet "$m" ss -Htn "sport = :6002 and dport = :41092"
 }
 
+# Spoofed ACKs from hosts m cannot answer: each makes a pick-up record
+# that this host never sends on (its RST has no route). Sent onto c's side
+# of the link with AF_PACKET, so that only m's stack sees them.
+case_spoofed_flood() {
+	local mac full0 ev0 out live
+	check "m: table_max 300" in_ns "$m" hmmpctl config set table_max 300
+	mac=$(ip netns exec "$m" cat /sys/class/net/vm/address)
+	full0=$(hmmp_stat "$m" conn_table_full)
+	ev0=$(hmmp_stat "$m" conn_evicted)
+	capture ip netns exec "$c" python3 -I -S "$REPO/tests/vm/tcp.py" flood vc "$mac" 203.0.113 192.0.2.10 1200
+	check_eq "flood sent (tcp.py exit status)" 0 "$RC"
+	sleep 0.5
+	capture ip netns exec "$m" hmmpctl -j stats
+	check_json "m: the table never refused a record (conn_table_full unchanged, at most 300 records)" \
+		"j['conn_table_full'] == $full0 and j['conn_count'] <= 300"
+	check_json "m: spoofed records made room for each other (conn_evicted +900 or more)" \
+		"j['conn_evicted'] - $ev0 >= 900"
+	echo "# after the flood: conn_count $(json_get conn_count "$OUT"), conn_evicted $(json_get conn_evicted "$OUT"), conn_table_full $(json_get conn_table_full "$OUT")"
+	out=$(hmmp_conns "$m" addr 192.0.2.1)
+	check_json "m: c's real connections are confirmed" \
+		"len(j) >= 1 and all(c['confirmed'] for c in j)" "$out"
+	out=$(hmmp_conns "$m")
+	check_json "m: the spoofed records (from 203.0.113.0/24) are picked up and none is confirmed" \
+		"len([c for c in j if c['remote'].startswith('203.0.113.')]) >= 200 and not any(c['confirmed'] for c in j if c['remote'].startswith('203.0.113.'))" "$out"
+	tcp_session S4 "$m" 192.0.2.1 5001 --src 192.0.2.10 --sport 40093 --lines 2
+	check_rec "$m" "m: S4, opened after the flood, is tracked, established and confirmed" 40093 5001 \
+		'c["state"] == "established" and c["opener"] == "local" and c["confirmed"]'
+	live=$(json_eval "len([c for c in j if c['confirmed'] and c['state'] != 'disconnect'])" "$OUT")
+	capture ip netns exec "$m" hmmpctl handoff from 192.0.2.10 to 203.0.113.7
+	check_eq "m: a hand-off moves the $live live records only, none of the spoofed ones" \
+		"$live connections moved" "$OUT"
+	check "S4 still works" tcp_session_more S4
+}
+
 tcase case_setup "namespaces, link, module, two connections"
 tcase case_far_ahead "RST far ahead of the window: ignored by TCP and SIP_EYE"
 tcase case_far_behind "RST far behind: ignored by both"
@@ -121,3 +161,4 @@ tcase case_stale_behind "stale RST 1000 behind: TCP ignores it, SIP_EYE must too
 tcase case_one_behind "RST 1 behind in ESTABLISHED: TCP ignores it, SIP_EYE must too"
 tcase case_exact "RST at exactly the next sequence number: both reset"
 tcase case_close_wait "RST one behind in CLOSE_WAIT: both reset"
+tcase case_spoofed_flood "1200 spoofed ACKs: the table takes S4 after them, hand-off moves only live records"

@@ -13,7 +13,11 @@
 # judged by a reference decapsulator (tunpkt.py judge()) and the module must
 # agree with it. A packet must come through a binding of its own
 # encapsulation. ICMP errors about the tunnel are told to the next senders
-# (RFC 2003 section 4.1). The router r2 on the way (default roles, which decapsulate)
+# (RFC 2003 section 4.1). A forged fragmentation-needed with MTU 68 leaves
+# the binding's path MTU at the route's minimum (552) and pings still go
+# through; ICMP that does not quote a packet cn sent (another protocol,
+# or addressed to another of cn's addresses) is not taken at all (issue 16
+# item 7). The router r2 on the way (default roles, which decapsulate)
 # forwards all of it untouched: malformed transit is not its to drop.
 #
 #        access A 192.0.2.0/24                 core 198.51.100.0/24
@@ -290,6 +294,63 @@ case_icmp_relay() {
 	check "m -> cn through the tunnel again" in_ns "$m" ping -c 1 -W 3 -I $ORIG $CN
 }
 
+# icmp_from_r2 DST PROTO MTU: r2 sends DST an ICMP fragmentation-needed
+# (MTU) quoting an outer packet CN -> COA of protocol PROTO carrying CN ->
+# ORIG, as a router on the tunnel's path would (raw socket, hand-made).
+icmp_from_r2() {
+	capture ip netns exec "$r2" python3 -I -S -c '
+import socket, struct, sys
+dst, proto, mtu = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+cn, coa, orig = (socket.inet_aton(a) for a in sys.argv[4:7])
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+def iph(l, p, s, d):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, l, 1, 0x4000, 64, p, 0, s, d)
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:]
+quote = iph(1500, proto, cn, coa) + iph(1480, 17, cn, orig) + bytes(8)
+icmp = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + quote
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.sendto(icmp, (dst, 0))
+print("sent frag-needed mtu %d to %s quoting proto %d" % (mtu, dst, proto))
+' "$1" "$2" "$3" $CN $COA $ORIG
+	check_eq "r2 sent the ICMP (exit status)" 0 "$RC"
+	sleep 0.3
+}
+
+# cn_tunnel: "tunnel_errors pmtu" of cn (pmtu of its binding, 0 if none).
+cn_tunnel() {
+	local st bd
+	st=$(ip netns exec "$cn" hmmpctl -j stats)
+	bd=$(ip netns exec "$cn" hmmpctl -j binding show)
+	echo "$(json_get tunnel_errors "$st") $(json_eval "[b.get('pmtu', 0) for b in j if b['orig'] == '$ORIG'][0]" "$bd")"
+}
+
+case_icmp_forged_mtu() {
+	local e0 p0 e p
+	read -r e0 p0 <<<"$(cn_tunnel)"
+	check_eq "cn: no path MTU learned yet" 0 "$p0"
+	icmp_from_r2 $CN 55 68
+	read -r e p <<<"$(cn_tunnel)"
+	check_eq "quoting minimal encapsulation (cn's binding is ipip): not taken (tunnel_errors $e0)" "$e0 0" "$e $p"
+	icmp_from_r2 $CN2 4 68
+	read -r e p <<<"$(cn_tunnel)"
+	check_eq "sent to $CN2, not the quoted source: not taken (tunnel_errors $e0)" "$e0 0" "$e $p"
+	icmp_from_r2 $CN 4 68
+	read -r e p <<<"$(cn_tunnel)"
+	echo "# after the forged MTU 68: tunnel_errors $e, binding pmtu $p"
+	check_eq "the quote of a packet cn sent is taken: tunnel_errors +1" $((e0 + 1)) "$e"
+	check_eq "MTU 68 is clamped to net.ipv4.route.min_pmtu ($(ip netns exec "$cn" sysctl -n net.ipv4.route.min_pmtu))" \
+		"$(ip netns exec "$cn" sysctl -n net.ipv4.route.min_pmtu)" "$p"
+	capture ip netns exec "$cn" ping -c 1 -W 2 -M do -s 1000 -I $CN $ORIG
+	check_match "cn: a 1028-byte DF ping is told the tunnel's MTU, 552 - 20" "mtu = 532" "$OUT"
+	check "cn: 428-byte DF pings still go through the tunnel" \
+		in_ns "$cn" ping -c 3 -i 0.3 -W 3 -M do -s 400 -I $CN $ORIG
+}
+
 case_kernel_log() {
 	hmmp_show_stats "$m" "$cn" "$r2"
 	check "no warning in dmesg" dmesg_clean_since "$MARK"
@@ -317,4 +378,5 @@ tcase case_random "randomly damaged packets against the reference"
 tcase case_transit "r2 forwarded everything untouched"
 tcase case_transit_bound "a router with a matching binding leaves transit alone"
 tcase case_icmp_relay "ICMP unreachable about the tunnel reaches the sender (RFC 2003 4.1)"
+tcase case_icmp_forged_mtu "forged ICMP MTU 68: clamped to min_pmtu, pings flow; foreign quotes ignored"
 tcase case_kernel_log "kernel log clean"

@@ -421,6 +421,11 @@ int hmmpd_kern_tunnel_sock(struct hmmp_nl *nl, int fd, uint16_t *port)
 
 int hmmpd_conn_live(const struct hmmp_conn *c)
 {
+	/* Spoofed segments make records too: live only once hmmp.ko saw
+	 * this host send on it (a module without the attribute cannot say).
+	 */
+	if (HMMP_HAVE(c, HMMP_CONN_A_CONFIRMED) && !c->confirmed)
+		return 0;
 	switch (c->state) {
 	case HMMP_CONN_SETUP_REQ:
 	case HMMP_CONN_SETUP_PROG:
