@@ -145,13 +145,15 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 fuzz_obj = $(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(1))
 FUZZ_OBJ := $(call fuzz_obj,$(LIB_SRC) $(filter-out %/main.c,$(CTL_SRC) $(D_SRC)))
 
-$(BUILD)/fuzz/obj/%.o: userspace/%.c
+# Static pattern rules: the objects are targets of their own, not
+# intermediate files make would skip or delete.
+$(FUZZ_OBJ): $(BUILD)/fuzz/obj/%.o: userspace/%.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I$(TOP)/userspace/hmmpctl $(D_CFLAGS) \
 		$(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+$(FUZZ_BIN): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZLD  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(TOP)/userspace/hmmpctl $(D_CFLAGS) \
