@@ -67,6 +67,7 @@ static struct hmmpd_secret lines[] = {
 
 static sd_event *ev;
 static struct hmmpd d;
+static void *uas_state;		/* the feature's (its start() made it) */
 static struct sip_addr src;
 static char src_ip[HMMP_ADDRSTRLEN];
 
@@ -75,7 +76,7 @@ static void on_request(struct sip *sip, const osip_message_t *req,
 		       void *data)
 {
 	(void)sip;
-	if (!hmmpd_feature_correspondent.sip_request(data, NULL, req, from, tp))
+	if (!hmmpd_feature_correspondent.sip_request(data, uas_state, req, from, tp))
 		abort();	/* it takes every request */
 }
 
@@ -108,6 +109,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.conf->roles = HMMP_ROLE_CORRESPONDENT | HMMP_ROLE_ROUTER;
 	d.conf->lifetime = 60;
 	d.conf->max_lifetime = 120;
+	/* m's address, so that grants are reached (deny by default) */
+	d.conf->npeers = 1;
+	snprintf(d.conf->peers[0].name, sizeof(d.conf->peers[0].name), "m");
+	d.conf->peers[0].addr[0] = A(ORIG);
+	d.conf->peers[0].naddr = 1;
 	d.secrets.n = 2;
 	d.secrets.v = lines;
 	memset(d.nonce_key, 7, sizeof(d.nonce_key));
@@ -118,6 +124,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.up = true;
 	d.rt = hmmpd_net_open();
 	if (!d.rt)
+		abort();
+	if (hmmpd_feature_correspondent.start(&d, &uas_state))
 		abort();
 	return 0;
 }

@@ -257,6 +257,32 @@ static void test_native_example(void **state)
 	hmmpd_body_free(&b);
 }
 
+/*
+ * An on-link claim (docs/binding-body.md): A to A with a lifetime, only as
+ * kind=router; it builds back the same.
+ */
+static void test_claim(void **state)
+{
+	static const char claim[] =
+		"Version: 1\r\n"
+		"Bind: 192.0.2.10 to 192.0.2.10; lifetime=3600; encap=ipip; kind=router\r\n";
+	struct hmmpd_body b;
+	struct hmmpd_body_err err;
+	char out[256];
+
+	(void)state;
+	hmmpd_body_init(&b);
+	assert_int_equal(parse_str(HMMPD_BODY_TYPE, claim, &b, &err), 0);
+	assert_int_equal(b.nbind, 1);
+	assert_int_equal(b.bind[0].orig, b.bind[0].coa);
+	assert_int_equal(b.bind[0].lifetime, 3600);
+	assert_int_equal(b.bind[0].kind, HMMP_BIND_ROUTER);
+	assert_int_equal(hmmpd_body_build(&b, out, sizeof(out), &err),
+			 (int)strlen(claim));
+	assert_string_equal(out, claim);
+	hmmpd_body_free(&b);
+}
+
 /* Liberal where the grammar says so: case, white space, LF, extensions. */
 static void test_native_liberal(void **state)
 {
@@ -350,6 +376,7 @@ static const struct {
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=any", "line 2: bad kind" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 10.15.20.25; kind=router; kind=router", "line 2: kind given twice" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 9.10.11.12", "line 2: new address equals the original" },
+	{ "Version: 1\r\nBind: 9.10.11.12 to 9.10.11.12; kind=correspondent", "line 2: new address equals the original" },
 	{ "Version: 1\r\nBind: 0.0.0.0 to 10.15.20.25", "line 2: original address not unicast" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 255.255.255.255", "line 2: new address not unicast" },
 	{ "Version: 1\r\nBind: 9.10.11.12 to 240.0.0.1", "line 2: new address not unicast" },
@@ -1117,6 +1144,7 @@ int main(void)
 		cmocka_unit_test(test_seed_several),
 		cmocka_unit_test(test_seed_bad),
 		cmocka_unit_test(test_native_example),
+		cmocka_unit_test(test_claim),
 		cmocka_unit_test(test_native_liberal),
 		cmocka_unit_test(test_native_bad),
 		cmocka_unit_test(test_native_udp),

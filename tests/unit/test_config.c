@@ -82,6 +82,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d->max_lifetime, 3600);
 	assert_int_equal(d->encap, HMMPD_ENCAP_AUTO);
 	assert_int_equal(d->gateway_lifetime, 10);
+	assert_int_equal(d->claim_lifetime, 3600);
 	assert_true(d->require_connection);
 	assert_int_equal(d->npeers, 0);
 
@@ -317,6 +318,7 @@ static const struct {
 	{ "[binding]\nencap = Auto\n", "T:2: encap: bad encapsulation" },
 	{ "[binding]\nencap = IPIP\n", "T:2: encap: bad encapsulation" },
 	{ "[binding]\ngateway_lifetime = 601\n", "T:2: gateway_lifetime: expected a whole number from 0 to 600" },
+	{ "[binding]\nclaim_lifetime = 86401\n", "T:2: claim_lifetime: expected a whole number from 0 to 86400" },
 	{ "[binding]\nrequire_connection = maybe\n", "T:2: require_connection: expected yes or no" },
 	{ "[binding]\nlifetime = 4000\n", "T:2: lifetime 4000 is more than max_lifetime 3600" },
 	{ "[binding]\nmax_lifetime = 100\nlifetime = 200\n", "T:3: lifetime 200 is more than max_lifetime 100" },

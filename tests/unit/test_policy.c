@@ -47,6 +47,9 @@ struct fix {
 	size_t naddrs;
 	const char *peers[2];
 	unsigned int npeers;
+	struct hmmpd_claim claims[20];
+	size_t nclaims;
+	uint64_t now_s;
 	uint32_t src;
 	uint16_t src_port;
 	bool proxied;
@@ -68,6 +71,16 @@ static int setup(void **state)
 	f->naddrs = 2;
 	f->peers[0] = "m";
 	f->npeers = 1;
+	/*
+	 * The addresses the tests bind are m's in hmmpd.conf (deny by
+	 * default: test_not_proven has what an unlisted one gets).
+	 */
+	f->conf.npeers = 1;
+	snprintf(f->conf.peers[0].name, sizeof(f->conf.peers[0].name), "m");
+	f->conf.peers[0].addr[0] = ORIG;
+	f->conf.peers[0].addr[1] = A("192.0.2.11");
+	f->conf.peers[0].addr[2] = A("192.0.2.12");
+	f->conf.peers[0].naddr = 3;
 	f->src = COA;
 	*state = f;
 	return 0;
@@ -105,6 +118,7 @@ static int decide(struct fix *f)
 		.npeers = f->npeers, .body = &f->body, .conns = f->conns,
 		.nconns = f->nconns, .binds = f->binds, .nbinds = f->nbinds,
 		.addrs = f->addrs, .naddrs = f->naddrs,
+		.claims = f->claims, .nclaims = f->nclaims, .now_s = f->now_s,
 	};
 
 	hmmpd_policy_free(&f->pol);
@@ -188,7 +202,7 @@ static void test_correspondent_refusals(void **state)
 	hmmpd_body_init(&f->body);
 	hmmpd_body_add_bind(&f->body, ORIG, COA, 60, HMMP_ENCAP_IPIP, 0);
 	f->conf.npeers = 2;
-	snprintf(f->conf.peers[0].name, sizeof(f->conf.peers[0].name), "m");
+	f->conf.peers[0].naddr = 0;
 	snprintf(f->conf.peers[1].name, sizeof(f->conf.peers[1].name), "eve");
 	f->conf.peers[1].addr[0] = ORIG;
 	f->conf.peers[1].naddr = 1;
@@ -307,6 +321,7 @@ static void test_release_not_theirs(void **state)
 	struct fix *f = *state;
 	uint32_t eve = A("203.0.113.66");
 
+	f->conf.npeers = 0;
 	hmmpd_binding_make(&f->binds[0], ORIG, CN, HMMP_BIND_CORRESPONDENT, COA,
 			   HMMP_ENCAP_IPIP, 60);
 	f->nbinds = 1;
@@ -669,6 +684,11 @@ static struct ref reference(const struct fix *f)
 			r.status = 403;
 			return r;
 		}
+		/* deny by default: no identities here, so only m's own */
+		if (b->lifetime && !hmmpd_conf_peer_by_addr(&f->conf, b->orig)) {
+			r.status = 403;
+			return r;
+		}
 		if (!b->lifetime) {
 			if (b->orig != f->src && b->coa != f->src) {
 				r.status = 403;
@@ -703,6 +723,10 @@ static void test_random_reference(void **state)
 	srand(7);
 	for (round = 0; round < 2000; round++) {
 		f->conf.encap = confs[round % 4];
+		/* m's in hmmpd.conf: the first naddr of origs[] */
+		f->conf.peers[0].naddr = (unsigned int)(rand() % 4);
+		for (i = 0; i < f->conf.peers[0].naddr; i++)
+			f->conf.peers[0].addr[i] = A(origs[i]);
 		f->nconns = (size_t)(rand() % 8);
 		for (i = 0; i < f->nconns; i++) {
 			struct hmmp_conn *c = &f->conns[i];
@@ -761,6 +785,257 @@ static void test_random_reference(void **state)
 			assert_int_equal(f->pol.n, 0);
 		}
 	}
+}
+
+/*
+ * Issue 16 item 1, deny by default, as the issue reproduced it: a server
+ * for roaming laptops, peers alice and eve with credentials and no fixed
+ * addresses. Alice has a connection with this host. Eve's INFO "bind
+ * alice's address to me" (the seed's form, no identity) was granted (an
+ * address binding diverting all of alice's traffic to eve); now 403, and
+ * so is a guessed identity. Alice's own INFO, with her connection's
+ * identity, gets that connection only (a translation to its own 4-tuple,
+ * no address binding: her other connection, not in the body, and the
+ * address's other traffic stay as they were); her release deletes it. A
+ * router binds a bystander's address only when it is the peer's.
+ */
+static void test_not_proven(void **state)
+{
+	struct fix *f = *state;
+	const uint32_t eve = A("203.0.113.66");
+	struct hmmpd_tcp t = {
+		.laddr = ORIG, .lport = 40000, .raddr = CN, .rport = 5001,
+		.flags = HMMPD_TCP_ISN, .isn_l = 200, .isn_r = 100,
+	};
+	const struct hmmpd_policy_op *op;
+	struct hmmp_conn *c;
+
+	f->conf.npeers = 0;		/* nobody's address is listed */
+	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
+	c = &f->conns[0];
+	c->isn_local = 100;
+	c->isn_remote = 200;
+	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
+	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+	conn(f, CN, ORIG, 5002, HMMP_CONN_ESTABLISHED);	/* not in the body */
+
+	/* eve: the seed's form, from her own address */
+	f->peers[0] = "eve";
+	f->src = eve;
+	hmmpd_body_add_bind(&f->body, ORIG, eve, 60, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_NOT_PROVEN);
+	assert_int_equal(f->pol.n, 0);
+	/* with require_connection off, or udp behind a NAT: the same */
+	f->conf.require_connection = false;
+	assert_int_equal(decide(f), 403);
+	f->conf.require_connection = true;
+	f->src_port = 5060;
+	f->body.bind[0].encap = HMMP_ENCAP_UDP;
+	f->body.bind[0].coa = A("192.168.1.5");
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_NOT_PROVEN);
+	f->src_port = 0;
+	f->body.bind[0].encap = HMMP_ENCAP_IPIP;
+	f->body.bind[0].coa = eve;
+	/* a Conn with a guessed identity proves nothing */
+	t.isn_l = 201;
+	assert_int_equal(hmmpd_body_add_conn(&f->body, &t), 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_NOT_PROVEN);
+	/* a Conn without one neither */
+	f->body.conn[0].flags = 0;
+	assert_int_equal(decide(f), 403);
+
+	/* alice, from her care-of address, with her connection's identity */
+	f->peers[0] = "alice";
+	f->src = COA;
+	f->body.bind[0].coa = COA;
+	f->body.conn[0].flags = HMMPD_TCP_ISN;
+	f->body.conn[0].isn_l = 200;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	op = &f->pol.ops[0];
+	assert_true(op->xlate);
+	assert_false(op->del);
+	/* this host's view and the peer's are the same 4-tuple */
+	assert_int_equal(op->x.laddr, CN);
+	assert_int_equal(op->x.lport, 5001);
+	assert_int_equal(op->x.raddr, ORIG);
+	assert_int_equal(op->x.rport, 40000);
+	assert_int_equal(op->x.peer_laddr, ORIG);
+	assert_int_equal(op->x.peer_lport, 40000);
+	assert_int_equal(op->x.peer_raddr, CN);
+	assert_int_equal(op->x.peer_rport, 5001);
+	assert_int_equal(op->x.coa, COA);
+	assert_int_equal(op->x.encap, HMMP_ENCAP_IPIP);
+	assert_int_equal(f->pol.granted, 60);
+	/* her release, from the care-of address: that translation */
+	f->body.bind[0].lifetime = 0;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_true(f->pol.ops[0].xlate);
+	assert_true(f->pol.ops[0].del);
+	assert_int_equal(f->pol.ops[0].x.rport, 40000);
+	/* eve's release naming alice's connection wrongly: nothing */
+	f->peers[0] = "eve";
+	f->src = eve;
+	f->body.bind[0].coa = eve;
+	f->body.conn[0].isn_l = 201;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 0);
+
+	/* a router and an on-link bystander's address, nobody's */
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	f->conf.roles = HMMP_ROLE_ROUTER;
+	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
+					     .ifindex = 3 };
+	f->naddrs = 3;
+	hmmpd_body_add_bind(&f->body, ORIG, eve, 30, HMMP_ENCAP_IPIP, 0);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_NOT_CLAIMED);
+	assert_int_equal(f->pol.n, 0);
+	/* eve's own, listed: granted */
+	f->conf.npeers = 1;
+	snprintf(f->conf.peers[0].name, sizeof(f->conf.peers[0].name), "eve");
+	f->conf.peers[0].addr[0] = ORIG;
+	f->conf.peers[0].naddr = 1;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_int_equal(f->pol.ops[0].b.kind, HMMP_BIND_ROUTER);
+}
+
+static void claim_of(struct fix *f, uint32_t addr, const char *peer,
+		     uint64_t expires)
+{
+	struct hmmpd_claim *c = &f->claims[f->nclaims++];
+
+	c->addr = addr;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->expires_s = expires;
+}
+
+/*
+ * The router's evidence (issue 16 item 1): a peer claims its address
+ * while on-link, from that address (the challenge went there), and may
+ * then bind it after a move; nobody else may, and a later claim by
+ * another peer (the lease went to someone else) ends the first one's
+ * forwarding.
+ */
+static void test_claims(void **state)
+{
+	struct fix *f = *state;
+	const struct hmmpd_policy_op *op;
+	uint32_t a;
+	unsigned int i;
+
+	f->conf.roles = HMMP_ROLE_ROUTER;
+	f->conf.npeers = 0;
+	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
+					     .ifindex = 3 };
+	f->naddrs = 3;
+	f->now_s = 1000;
+	f->peers[0] = "alice";
+	/* alice on-link at ORIG: "ORIG to ORIG" from ORIG */
+	f->src = ORIG;
+	hmmpd_body_add_bind(&f->body, ORIG, ORIG, 7200, HMMP_ENCAP_IPIP,
+			    HMMP_BIND_ROUTER);
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	op = &f->pol.ops[0];
+	assert_true(op->claim);
+	assert_false(op->del);
+	assert_int_equal(op->b.orig, ORIG);
+	assert_int_equal(op->b.lifetime, 3600);		/* claim_lifetime */
+	assert_int_equal(f->pol.granted, 3600);
+	/* no kind: at a router, a claim too */
+	f->body.bind[0].kind = 0;
+	assert_int_equal(decide(f), 0);
+	assert_true(f->pol.ops[0].claim);
+	/* from elsewhere, through proxies, off-link, of a listed address */
+	f->src = COA;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: claim not sent from the address");
+	f->src = ORIG;
+	f->proxied = true;
+	assert_int_equal(decide(f), 403);
+	f->proxied = false;
+	f->body.bind[0].orig = f->body.bind[0].coa = A("198.18.0.5");
+	f->src = A("198.18.0.5");
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: original address is on none of this host's links");
+	f->body.bind[0].orig = f->body.bind[0].coa = f->src = ORIG;
+	f->conf.npeers = 1;
+	snprintf(f->conf.peers[0].name, sizeof(f->conf.peers[0].name), "eve");
+	f->conf.peers[0].addr[0] = ORIG;
+	f->conf.peers[0].naddr = 1;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason,
+			    "Binding 1: original address belongs to another peer");
+	f->conf.npeers = 0;
+	/* no claims taken here */
+	f->conf.claim_lifetime = 0;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: this host takes no claims");
+	f->conf.claim_lifetime = 3600;
+	f->conf.roles = HMMP_ROLE_CORRESPONDENT;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: this host takes no claims");
+	f->conf.roles = HMMP_ROLE_ROUTER;
+
+	/* alice moved: her binding of ORIG with her live claim */
+	claim_of(f, ORIG, "alice", 2000);
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, ORIG, COA, 10, HMMP_ENCAP_IPIP,
+			    HMMP_BIND_ROUTER);
+	f->src = COA;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_false(f->pol.ops[0].claim);
+	assert_int_equal(f->pol.ops[0].b.kind, HMMP_BIND_ROUTER);
+	/* eve: not hers */
+	f->peers[0] = "eve";
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_NOT_CLAIMED);
+	/* alice's claim expired */
+	f->peers[0] = "alice";
+	f->now_s = 2000;
+	assert_int_equal(decide(f), 403);
+	f->now_s = 1000;
+
+	/* eve gets ORIG's lease later and claims it: alice's forwarding ends */
+	hmmpd_binding_make(&f->binds[0], ORIG, 0, HMMP_BIND_ROUTER, COA,
+			   HMMP_ENCAP_IPIP, 10);
+	f->nbinds = 1;
+	hmmpd_body_free(&f->body);
+	hmmpd_body_init(&f->body);
+	hmmpd_body_add_bind(&f->body, ORIG, ORIG, 3600, HMMP_ENCAP_IPIP,
+			    HMMP_BIND_ROUTER);
+	f->peers[0] = "eve";
+	f->src = ORIG;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 2);
+	assert_true(f->pol.ops[0].claim);
+	assert_true(f->pol.ops[1].del);
+	assert_int_equal(f->pol.ops[1].b.coa, COA);
+
+	/* at most HMMPD_CLAIMS_PER_PEER live claims a peer */
+	f->nbinds = 0;
+	f->nclaims = 0;
+	for (i = 0; i < HMMPD_CLAIMS_PER_PEER; i++)
+		claim_of(f, htonl(ntohl(A("192.0.2.100")) + i), "eve", 2000);
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: too many claims of this peer");
+	/* renewing one of them is fine; an expired one leaves room */
+	a = f->claims[3].addr;
+	f->body.bind[0].orig = f->body.bind[0].coa = f->src = a;
+	assert_int_equal(decide(f), 0);
+	f->body.bind[0].orig = f->body.bind[0].coa = f->src = ORIG;
+	f->claims[0].expires_s = 999;
+	assert_int_equal(decide(f), 0);
 }
 
 /*
@@ -845,17 +1120,24 @@ static void test_identity_same_private(void **state)
 	assert_int_equal(decide(f), 0);
 	f->conf.npeers = 0;
 	/*
-	 * The ISNs the other way round name nothing; the neighbour is a live
-	 * connection of the address, so the address binding, as in version
-	 * 1 (the identity proved nothing, the address rules decide).
+	 * The ISNs the other way round name nothing. The private address is
+	 * nobody's in hmmpd.conf: deny by default, whatever live connections
+	 * it has (the neighbour's is not the sender's to divert).
 	 */
 	f->body.conn[0].isn_l = 300;
 	f->body.conn[0].isn_r = 400;
+	assert_int_equal(decide(f), 403);
+	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_NOT_PROVEN);
+	assert_int_equal(f->pol.n, 0);
+	/* listed as m's: the address rules decide, an address binding */
+	f->conf.npeers = 1;
+	f->conf.peers[0].addr[0] = priv;
+	f->conf.peers[0].naddr = 1;
 	assert_int_equal(decide(f), 0);
 	assert_int_equal(f->pol.n, 1);
 	assert_false(f->pol.ops[0].xlate);
 	assert_int_equal(f->pol.ops[0].b.orig, priv);
-	/* a translated one and one without an identity: both */
+	/* a translated one and one without an identity: both when m's ... */
 	f->body.conn[0].isn_l = 200;
 	f->body.conn[0].isn_r = 100;
 	assert_int_equal(hmmpd_body_add_conn(&f->body, &plain), 0);
@@ -865,6 +1147,12 @@ static void test_identity_same_private(void **state)
 	assert_false(f->pol.ops[1].xlate);
 	assert_int_equal(f->pol.ops[1].b.orig, priv);
 	assert_int_equal(f->pol.ops[1].b.peer, CN);
+	/* ... and the proven one only when the address is nobody's */
+	f->conf.npeers = 0;
+	assert_int_equal(decide(f), 0);
+	assert_int_equal(f->pol.n, 1);
+	assert_true(f->pol.ops[0].xlate);
+	assert_int_equal(f->pol.ops[0].x.raddr, A("192.0.2.1"));
 	/* the release of the translated one only: its translation */
 	f->body.nconn = 1;
 	f->body.bind[0].nconn = 1;
@@ -893,6 +1181,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_addr_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity_same_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_proven, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

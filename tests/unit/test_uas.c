@@ -49,13 +49,17 @@
 #include "sip/uri.h"
 #include "util.h"
 
+/* The feature's state (its start() made it) */
+static void *uas_state;
+
 /* The core's dispatch, as core/daemon.c does it, for this one feature. */
 static void uas_request(struct sip *sip, const osip_message_t *req,
 			const struct sip_addr *src, enum sip_transport tp,
 			void *data)
 {
 	(void)sip;
-	assert_true(hmmpd_feature_correspondent.sip_request(data, NULL, req, src, tp));
+	assert_true(hmmpd_feature_correspondent.sip_request(data, uas_state, req,
+							    src, tp));
 }
 
 #define ORIG	"192.0.2.10"
@@ -101,6 +105,12 @@ static int setup(void **state)
 	f->d.conf->roles = HMMP_ROLE_CORRESPONDENT | HMMP_ROLE_ROUTER;
 	f->d.conf->lifetime = 60;
 	f->d.conf->max_lifetime = 120;
+	/* m's addresses (deny by default: the unlisted ones need proofs) */
+	f->d.conf->npeers = 1;
+	snprintf(f->d.conf->peers[0].name, sizeof(f->d.conf->peers[0].name), "m");
+	f->d.conf->peers[0].addr[0] = A(ORIG);
+	f->d.conf->peers[0].addr[1] = A(ORIG2);
+	f->d.conf->peers[0].naddr = 2;
 	f->d.secrets.n = 2;
 	f->d.secrets.v = lines;
 	memset(f->d.nonce_key, 7, sizeof(f->d.nonce_key));
@@ -114,6 +124,7 @@ static int setup(void **state)
 	assert_non_null(f->d.rt);
 	assert_int_equal(sip_new(f->ev, &cfg, &f->d.sip), 0);
 	sip_set_request_handler(f->d.sip, uas_request, &f->d);
+	assert_int_equal(hmmpd_feature_correspondent.start(&f->d, &uas_state), 0);
 	assert_int_equal(sip_new(f->ev, &cfg, &f->client), 0);
 	*state = f;
 	return 0;
@@ -125,6 +136,8 @@ static int teardown(void **state)
 
 	sip_free(f->client);
 	sip_free(f->d.sip);
+	hmmpd_feature_correspondent.stop(&f->d, uas_state);
+	uas_state = NULL;
 	nl_socket_free(f->d.rt);
 	fk_teardown(&f->d.cmd);
 	free(f->d.nc);
@@ -947,6 +960,42 @@ static void test_xlate_equal_views(void **state)
 }
 
 /*
+ * Deny by default (issue 16 items 1 and 13): the original address is
+ * nobody's in hmmpd.conf (a laptop's dynamic lease). A body without an
+ * identity gets 403; the identity proves the one connection, which gets a translation
+ * to its own 4-tuple: no address binding, the address's other connection
+ * (not listed) and its other traffic stay as they were.
+ */
+static void test_unlisted_identity(void **state)
+{
+	struct fix *f = *state;
+	struct outcome o;
+
+	f->d.conf->npeers = 0;
+	fm_isn(fm_conn(CN, CN, ORIG, 5001, 40000, HMMP_CONN_ESTABLISHED), ISN_C, ISN_M);
+	fm_conn(CN, CN, ORIG, 5002, 40002, HMMP_CONN_ESTABLISHED);
+	o = cn_info(f, "Version: 1\r\nBind: " ORIG " to " COA "; lifetime=600\r\n",
+		    SIP_TP_UDP);
+	assert_int_equal(o.status, 403);
+	assert_string_equal(o.reason, "Binding 1: " HMMPD_POLICY_NOT_PROVEN);
+	assert_int_equal(fm.changes, 0);
+	o = cn_info(f, "Version: 2\r\n"
+		    "Bind: " ORIG " to " COA "; lifetime=600; encap=ipip\r\n"
+		    "Conn: " ORIG ":40000 " CN ":5001; " ISNS "\r\n"
+		    "Conn: " ORIG ":40002 " CN ":5002\r\n", SIP_TP_UDP);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(fm.nbinds, 0);
+	assert_int_equal(fm.nxlates, 1);
+	check_xlate(&fm.xlates[0], CN, 5001, ORIG, 40000, ORIG, 40000, CN, 5001);
+	assert_int_equal(fm.xlates[0].coa, A(COA));
+	assert_int_equal(fm.xlates[0].encap, HMMP_ENCAP_IPIP);
+	assert_string_equal(o.body,
+			    "Version: 2\r\n"
+			    "Bind: " ORIG " to " COA "; lifetime=120; encap=ipip; kind=correspondent; xlate=only\r\n"
+			    "Conn: " ORIG ":40000 " CN ":5001; " ISNS "\r\n");
+}
+
+/*
  * No record with the identity, or one whose ISNs differ (one of them, or
  * swapped): no translation, and without another live connection with
  * the original, 403 as in version 1; nothing changes.
@@ -966,7 +1015,7 @@ static void test_xlate_no_match_403(void **state)
 		    "Bind: " PRIVO " to " COA "; kind=correspondent\r\n"
 		    "Conn: " PRIVO ":40312 " CN ":22; " ISNS "\r\n", SIP_TP_UDP);
 	assert_int_equal(o.status, 403);
-	assert_string_equal(o.reason, "Binding 1: no live connection with the original address");
+	assert_string_equal(o.reason, "Binding 1: " HMMPD_POLICY_NOT_PROVEN);
 	fm_isn(fm_conn(CN, CN, NATPUB, 22, 61034, HMMP_CONN_ESTABLISHED), ISN_C, ISN_M);
 	/* a record with only one ISN (picked up) proves nothing */
 	fm.conns[fm.nconns - 1].have &= ~(1u << HMMP_CONN_A_ISN_LOCAL);
@@ -981,7 +1030,7 @@ static void test_xlate_no_match_403(void **state)
 			 "Conn: " PRIVO ":40312 " CN ":22; %s\r\n", isns[i]);
 		o = cn_info(f, body, SIP_TP_UDP);
 		assert_int_equal(o.status, 403);
-		assert_string_equal(o.reason, "Binding 1: no live connection with the original address");
+		assert_string_equal(o.reason, "Binding 1: " HMMPD_POLICY_NOT_PROVEN);
 	}
 	/* a closed record matches nothing */
 	fm.conns[fm.nconns - 1].state = HMMP_CONN_DISCONNECT;
@@ -1049,6 +1098,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xlate_mobile_behind_nat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xlate_port_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xlate_equal_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlisted_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xlate_no_match_403, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xlate_refusal_undone, setup, teardown),
 		cmocka_unit_test(test_origin),

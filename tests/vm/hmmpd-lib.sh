@@ -10,9 +10,14 @@
 
 GW_LIFETIME=${GW_LIFETIME:-6}
 
-# write_conf HOST ENCAP: $W/HOST.conf and $W/HOST.secrets (0600)
+# write_conf HOST ENCAP: $W/HOST.conf and $W/HOST.secrets (0600). With
+# LAPTOP=1, cn and r1 list no address under [peer m]: the mobile's
+# original address is a dynamic lease, so cn binds only the connections
+# m proves (their identities: translations), and r1 only an address m
+# claimed while on-link (deny by default, docs/security.md).
 write_conf() {
-	local host=$1 encap=$2
+	local host=$1 encap=$2 maddr="address = $ORIG"
+	[ "${LAPTOP:-0}" = 1 ] && maddr="# address: none, a dynamic lease"
 	case $host in
 	m)
 		cat >"$W/m.conf" <<-EOC
@@ -54,7 +59,7 @@ write_conf() {
 		max_lifetime = 120
 		[peer m]
 		uri = sip:m@$ORIG
-		address = $ORIG
+		$maddr
 		EOC
 		printf '%s\n' "m m the cn secret" >"$W/cn.secrets"
 		;;
@@ -70,7 +75,7 @@ write_conf() {
 		max_lifetime = 30
 		[peer m]
 		uri = sip:m@$ORIG
-		address = $ORIG
+		$maddr
 		EOC
 		printf '%s\n' "m m the r1 secret" >"$W/r1.secrets"
 		;;
@@ -78,6 +83,21 @@ write_conf() {
 	chmod 0600 "$W/$host.secrets"
 	echo "# $W/$host.conf:"
 	sed 's/^/#   /' "$W/$host.conf"
+}
+
+# xlates NS KEY...: NS's connection translations (hmmpctl -j xlate show),
+# one a line, the values of the keys asked for ("-" where one is absent).
+xlates() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" hmmpctl -j xlate show 2>/dev/null | python3 -c '
+import json, sys
+for x in json.load(sys.stdin):
+    print(*(x.get(k, "-") for k in sys.argv[1:]))' "$@"
+}
+
+xlates_are() { # NS N: NS holds N translations
+	[ "$(xlates "$1" coa | grep -c .)" = "$2" ]
 }
 
 declare -gA HPID=()
@@ -101,7 +121,14 @@ stop_registrar() {
 
 # reg_contacts: the contacts the registrar holds
 reg_contacts() {
-	kamcmd -s "$W/kamctl" ul.dump 2>/dev/null | awk '$1 == "Address:" { print $2 }'
+	local out="" i
+	# kamcmd answers nothing now and then on a loaded machine: ask again
+	for i in 1 2 3; do
+		out=$(kamcmd -s "$W/kamctl" ul.dump 2>/dev/null | awk '$1 == "Address:" { print $2 }')
+		[ -n "$out" ] && break
+		sleep 0.5
+	done
+	[ -n "$out" ] && printf '%s\n' "$out"
 }
 
 # start_hmmpd HOST NS: hmmpd -f -c $W/HOST.conf in NS, its log in

@@ -70,10 +70,11 @@ case_config_errors() {
 	rm -f "$f" "$f.s"
 }
 
-# The move with encapsulation $1: hmmpd does everything.
+# The move with encapsulation $1: hmmpd does everything. LAPTOP=1: the
+# original address is listed under no [peer] (write_conf).
 move_case() {
 	local encap=$1 port=$2 got t_down t_lease t_addr t_route t_bind h ping
-	local fails0=$HMMP_FAILS
+	local fails0=$HMMP_FAILS laptop=${LAPTOP:-0}
 
 	rm -f "$W"/*.log "$W"/*.log.err "$W"/dnsmasq-*
 	setup_topology
@@ -85,6 +86,11 @@ move_case() {
 	start_hmmpd cn "$cn"
 	start_hmmpd r1 "$r1"
 	check_log "m: attached to access A" m "net: attached: $ORIG/24 on m1 via 192.0.2.1"
+	if [ "$laptop" = 1 ]; then
+		check "m: claimed $ORIG at its gateway r1 (on-link)" \
+			wait_until 20 log_has m "claim: 200 from 192.0.2.1 \(granted 3600 s\)"
+		check_log "r1: recorded the claim" r1 "claim: $ORIG is peer m's for 3600 s \(on-link\)"
+	fi
 	check "m: registered its contact at start" \
 		wait_until 20 log_has m "register: 200 from sip:$CN:5070 \(contact sip:m@$ORIG:5060"
 	capture reg_contacts
@@ -99,12 +105,22 @@ move_case() {
 	echo "# moving: m1 down, lease released; a lease on m2"
 	dhcp_move
 
-	check "m: hand-off done" wait_until 30 log_has m "handoff: (complete|finished) in"
-	# the router's binding lives $GW_LIFETIME s: look at once
+	# the router's binding lives $GW_LIFETIME s: look as soon as r1 answered
+	check "m: r1 granted the router binding" \
+		wait_until 30 log_has m "info: 200 from 192.0.2.1"
 	capture ip netns exec "$r1" hmmpctl binding show
 	check_match "r1: router binding $ORIG -> $COA" "^$ORIG +$COA +0\.0\.0\.0 +router +$encap " "$OUT"
-	capture ip netns exec "$cn" hmmpctl binding show
-	check_match "cn: correspondent binding $ORIG -> $COA" "^$ORIG +$COA +$CN +correspondent +$encap " "$OUT"
+	check "m: hand-off done" wait_until 30 log_has m "handoff: (complete|finished) in"
+	if [ "$laptop" = 1 ]; then
+		capture ip netns exec "$cn" hmmpctl -j binding show
+		check_json "cn: no address binding of the unlisted $ORIG" "len(j) == 0"
+		capture ip netns exec "$cn" hmmpctl -j xlate show
+		check_json "cn: the stream's connection translated to itself, to $COA, $encap" \
+			"len(j) == 1 and j[0]['raddr'] == '$ORIG' and j[0]['peer_laddr'] == '$ORIG' and j[0]['lport'] == j[0]['peer_rport'] and j[0]['coa'] == '$COA' and j[0]['encap'] == '$encap'"
+	else
+		capture ip netns exec "$cn" hmmpctl binding show
+		check_match "cn: correspondent binding $ORIG -> $COA" "^$ORIG +$COA +$CN +correspondent +$encap " "$OUT"
+	fi
 	capture ip netns exec "$m" hmmpctl binding show
 	check_match "m: mobile binding $ORIG -> $COA, peer $CN" "^$ORIG +$COA +$CN +mobile +$encap " "$OUT"
 	check "m: registered the new contact" \
@@ -151,13 +167,17 @@ move_case() {
 	check_log "m: 200 from cn" m "info: 200 from $CN"
 	check_log "m: 200 from r1" m "info: 200 from 192.0.2.1"
 	check_log "cn: challenged the first INFO" cn "info: 401 to $COA \(no credentials\)"
-	check_log "cn: binding installed" cn "binding: installed $ORIG -> $COA kind correspondent peer $CN encap $encap lifetime 60 s \(1 connections\)"
+	if [ "$laptop" = 1 ]; then
+		check_log "cn: translation installed" cn "xlate: installed $CN:$port $ORIG:[0-9]+ as $ORIG:[0-9]+ $CN:$port -> $COA encap $encap lifetime 60 s"
+	else
+		check_log "cn: binding installed" cn "binding: installed $ORIG -> $COA kind correspondent peer $CN encap $encap lifetime 60 s \(1 connections\)"
+	fi
 	check_log "r1: binding installed, lifetime capped by the gateway's" r1 "binding: installed $ORIG -> $COA kind router peer any encap $encap lifetime $GW_LIFETIME s"
 	t_down=$(log_ms "$W/move.log" "move: m1 down")
 	t_lease=$(log_ms "$W/udhcpc-m2.log" "udhcpc: lease $COA")
 	t_addr=$(log_ms "$W/m.log.err" "net: address $COA/24 added on m2")
 	t_route=$(log_ms "$W/m.log.err" "net: default route via 203.0.113.1 dev m2 added")
-	t_bind=$(log_ms "$W/cn.log.err" "binding: installed $ORIG -> $COA")
+	t_bind=$(log_ms "$W/cn.log.err" "(binding|xlate): installed .*-> $COA")
 	if [ -n "$t_lease" ] && [ -n "$t_addr" ] && [ -n "$t_route" ] && [ -n "$t_bind" ]; then
 		echo "# hand-off time ($encap): lease on m2 -> binding installed on cn: $((t_bind - t_lease)) ms;" \
 			"new address seen by hmmpd -> binding: $((t_bind - t_addr)) ms;" \
@@ -189,11 +209,12 @@ case_move_ipip() {
 	move_case ipip 5101
 }
 
+# the laptop: a dynamic lease, listed nowhere (deny by default)
 case_move_minimal() {
-	move_case minimal 5102
+	LAPTOP=1 move_case minimal 5102
 }
 
 tcase case_load
 tcase case_config_errors "hmmpd refuses a bad configuration"
 tcase case_move_ipip "hmmpd hands off, IP-in-IP"
-tcase case_move_minimal "hmmpd hands off, minimal encapsulation"
+tcase case_move_minimal "hmmpd hands off, minimal encapsulation, a laptop with a dynamic lease"

@@ -12,7 +12,10 @@
 # Content-Type it does not read (415: application/sdp; text/plain is seed
 # 001's form and accepted), a binding of an address cn has no connection
 # with and one whose new address is not the request's source (403). Over
-# TCP too.
+# TCP too. Deny by default (issue 16 item 1): eve, another peer with
+# credentials, binds the address of a laptop with a dynamic lease (listed
+# under no [peer], with a live connection to cn) to herself: 403, and the
+# tables unchanged.
 # sipp 3.6 computes MD5 digests only, so this hmmpd offers MD5 alone (the
 # SHA-256 path is 30-hmmpd's, against kamailio and hmmpd itself).
 #
@@ -33,6 +36,8 @@
 
 ORIG=192.0.2.10
 COA=203.0.113.10
+LEASE=192.0.2.20	# the laptop's dynamic lease: nobody's in cn.conf
+EVE=203.0.113.66
 CN=198.51.100.10
 PASSWORD="the cn secret"
 hmmp_workdir
@@ -45,6 +50,8 @@ case_setup() {
 	veth_pair "$m" m0 "$cn" c0
 	addr_add "$m" m0 $ORIG/24
 	addr_add "$m" m0 $COA/24
+	addr_add "$m" m0 $LEASE/24
+	addr_add "$m" m0 $EVE/24
 	addr_add "$cn" c0 $CN/24
 	must ip -n "$m" route add 198.51.100.0/24 dev m0
 	must ip -n "$cn" route add 192.0.2.0/24 dev c0
@@ -61,8 +68,10 @@ case_setup() {
 	[peer m]
 	uri = sip:m@$ORIG
 	address = $ORIG
+	[peer eve]
+	uri = sip:eve@$EVE
 	EOC
-	echo "m m $PASSWORD" >"$W/cn.secrets"
+	printf '%s\n' "m m $PASSWORD" "eve eve eve's secret" >"$W/cn.secrets"
 	chmod 0600 "$W/cn.secrets"
 	show_file "$W/cn.conf"
 	spawn_to "$W/cn.log" "$cn" hmmpd -f -c "$W/cn.conf"
@@ -72,8 +81,9 @@ case_setup() {
 	check "cn: hmmpd listens on udp 5060" wait_until 10 in_ns_quiet "$cn" ss -Huln "sport = :5060"
 	tcp_server "$cn" $CN 5001
 	tcp_session S "$m" $CN 5001 --src $ORIG --sport 40100 --lines 2
-	check "cn: SIP_EYE tracks the session" \
-		wait_until 10 eval "[ \"\$(hmmp_stat '$cn' conn_count)\" = 1 ]"
+	tcp_session L "$m" $CN 5001 --src $LEASE --sport 40200 --lines 2
+	check "cn: SIP_EYE tracks the sessions" \
+		wait_until 10 eval "[ \"\$(hmmp_stat '$cn' conn_count)\" = 2 ]"
 	hmmp_monitor cn "$cn"
 }
 
@@ -111,12 +121,14 @@ sipp_xml() {
 }
 
 # sipp_run NAME PASSWORD [TRANSPORT]: run $W/NAME.xml once from the care-of
-# address to cn's hmmpd; the messages go to $W/NAME.msg. Status: sipp's.
+# address (SIPP_FROM, as user SIPP_USER: m) to cn's hmmpd; the messages go
+# to $W/NAME.msg. Status: sipp's.
 sipp_run() {
 	local name=$1 pw=$2 tp=${3:-u1} rc
 	rm -f "$W/$name.msg"
 	run ip netns exec "$m" timeout 60 sipp -sf "$W/$name.xml" -m 1 -t "$tp" \
-		-i $COA -p 5062 -au m -ap "$pw" -auth_uri "hmmp@$CN:5060" \
+		-i "${SIPP_FROM:-$COA}" -p 5062 -au "${SIPP_USER:-m}" -ap "$pw" \
+		-auth_uri "hmmp@$CN:5060" \
 		-timeout 20 -timeout_error -recv_timeout 10000 \
 		-trace_msg -message_file "$W/$name.msg" $CN:5060 \
 		</dev/null >"$W/$name.out" 2>&1
@@ -228,6 +240,24 @@ case_policy() {
 	echo "# reasons: $(statuses noconn) / $(statuses notsrc)"
 }
 
+# Issue 16 item 1, as it was reproduced: eve's digest-authenticated INFO
+# of the seed's form, "bind the laptop's address to eve", from eve's own
+# address. It was granted (200, an address binding: the laptop's traffic
+# went to eve); now 403 (not eve's address, no connection proven), and
+# nothing changes.
+case_eve() {
+	sipp_xml "$W/eve.xml" application/binding 403 \
+		"Original-IP-Addr: $LEASE" "New-IP-Addr:$EVE"
+	SIPP_FROM=$EVE SIPP_USER=eve refused eve "eve's secret" 403 \
+		"403 Binding 1: original address is not this peer's and no connection is proven"
+	check_match "cn: says why" \
+		"info: 403 to $EVE \(Binding 1: original address is not this peer's and no connection is proven\)" \
+		"$(cat "$W/cn.log.err")"
+	capture ip netns exec "$cn" hmmpctl -j xlate show
+	check_json "cn: no translation either" "len(j) == 0"
+	check "the laptop's session still exchanges lines, untouched" tcp_session_more L
+}
+
 case_tcp() {
 	local ev
 	ev=$(binding_events)
@@ -260,5 +290,6 @@ tcase case_wrong_password "a wrong password: 401, nothing changes"
 tcase case_malformed "malformed bodies: 400 with a reason, nothing changes"
 tcase case_content_type "a wrong Content-Type: 415, nothing changes"
 tcase case_policy "refused by policy: 403, nothing changes"
+tcase case_eve "another peer binds a laptop's address to herself: 403"
 tcase case_tcp "the same over TCP"
 tcase case_session_alive "the connection and hmmpd"

@@ -39,15 +39,7 @@ STREAM_LISTEN=$CN_PRIV
 
 # cn's translations: "LADDR RADDR PEER_LADDR PEER_RADDR COA PORT ENCAP"
 cn_xlates() {
-	ip netns exec "$cn" hmmpctl -j xlate show 2>/dev/null | python3 -c '
-import json, sys
-for x in json.load(sys.stdin):
-    print(*(x.get(k, "-") for k in ("laddr", "raddr", "peer_laddr", "peer_raddr",
-                                     "coa", "port", "encap")))'
-}
-
-cn_xlates_are() { # N
-	[ "$(cn_xlates | grep -c .)" = "$1" ]
+	xlates "$cn" laddr raddr peer_laddr peer_raddr coa port encap
 }
 
 # the packets hr's forward of UDP $FWD_PORT has taken
@@ -129,7 +121,7 @@ case_handoff() {
 	check "m: hand-off complete (every INFO answered 200)" \
 		wait_until 30 log_has m "handoff: complete in"
 	check "cn: a translation per connection (bulk, interactive)" \
-		wait_until 20 cn_xlates_are 2
+		wait_until 20 xlates_are "$cn" 2
 	got=$(cn_xlates)
 	echo "$got" | sed 's/^/# cn translation: /'
 	check_eq "cn: each keyed on its own view, the peer's view the forwarded address, udp to the mobile's NAT" \

@@ -55,6 +55,7 @@ void hmmpd_conf_defaults(struct hmmpd_conf *c)
 	c->max_lifetime = 3600;
 	c->encap = HMMPD_ENCAP_AUTO;
 	c->gateway_lifetime = 10;
+	c->claim_lifetime = 3600;
 	c->require_connection = true;
 	for (i = 0; i < hmmpd_features_count(); i++) {
 		const struct hmmpd_feature *f = hmmpd_feature_at(i);
@@ -459,6 +460,7 @@ static const struct key keys[] = {
 	{ S_BINDING, "max_lifetime", K_U32, F(max_lifetime), 10, 86400 },
 	{ S_BINDING, "encap", K_ENCAP, F(encap), 0, 0 },
 	{ S_BINDING, "gateway_lifetime", K_U32, F(gateway_lifetime), 0, 600 },
+	{ S_BINDING, "claim_lifetime", K_U32, F(claim_lifetime), 0, 86400 },
 	{ S_BINDING, "require_connection", K_BOOL, F(require_connection), 0, 0 },
 };
 

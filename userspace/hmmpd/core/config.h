@@ -71,6 +71,7 @@ struct hmmpd_conf {
 	uint32_t max_lifetime;		/* granted at most by a receiver */
 	uint8_t encap;			/* enum hmmp_encap, HMMPD_ENCAP_AUTO */
 	uint32_t gateway_lifetime;	/* previous gateway's tunnel; 0 = none */
+	uint32_t claim_lifetime;	/* on-link claims: asked, granted; 0 none */
 	bool require_connection;	/* bind only addresses with live conns */
 	/* [peer NAME] */
 	struct hmmpd_peer peers[HMMPD_CONF_MAX_PEERS];

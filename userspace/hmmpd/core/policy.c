@@ -150,18 +150,88 @@ static bool same_view(const struct hmmp_conn *c, const struct hmmpd_tcp *t)
 	       c->orig_local == t->raddr && c->lport == t->rport;
 }
 
-/* The credentials may bind orig unless hmmpd.conf gives it to another peer. */
-static bool peer_allows(const struct hmmpd_policy_in *in, uint32_t orig)
+/* Whether the credentials stand for the peer hmmpd.conf lists addr under. */
+static bool peer_owns(const struct hmmpd_policy_in *in, uint32_t addr)
 {
-	const struct hmmpd_peer *owner = hmmpd_conf_peer_by_addr(in->conf, orig);
+	const struct hmmpd_peer *owner = hmmpd_conf_peer_by_addr(in->conf, addr);
 	unsigned int i;
 
-	if (!owner)
-		return true;
-	for (i = 0; i < in->npeers; i++)
+	for (i = 0; owner && i < in->npeers; i++)
 		if (!strcmp(in->peers[i], owner->name))
 			return true;
 	return false;
+}
+
+/* The credentials may name orig unless hmmpd.conf gives it to another peer. */
+static bool peer_allows(const struct hmmpd_policy_in *in, uint32_t orig)
+{
+	return !hmmpd_conf_peer_by_addr(in->conf, orig) || peer_owns(in, orig);
+}
+
+/* A live claim of addr by one of the credentials' peers. */
+static bool claimed(const struct hmmpd_policy_in *in, uint32_t addr)
+{
+	unsigned int k;
+	size_t i;
+
+	for (i = 0; i < in->nclaims; i++) {
+		const struct hmmpd_claim *c = &in->claims[i];
+
+		if (c->addr != addr || c->expires_s <= in->now_s)
+			continue;
+		for (k = 0; k < in->npeers; k++)
+			if (!strcmp(c->peer, in->peers[k]))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Whether a claim of addr fits the table: at most HMMPD_CLAIMS_PER_PEER
+ * live ones of the peer and HMMPD_CLAIMS_MAX in all, addr's own aside
+ * (it is replaced).
+ */
+static const char *claim_room(const struct hmmpd_policy_in *in, uint32_t addr)
+{
+	size_t i, live = 0, mine = 0;
+
+	for (i = 0; i < in->nclaims; i++) {
+		const struct hmmpd_claim *c = &in->claims[i];
+
+		if (c->addr == addr || c->expires_s <= in->now_s)
+			continue;
+		live++;
+		mine += !strcmp(c->peer, in->peers[0]);
+	}
+	if (mine >= HMMPD_CLAIMS_PER_PEER)
+		return "too many claims of this peer";
+	if (live >= HMMPD_CLAIMS_MAX)
+		return "claim table full";
+	return NULL;
+}
+
+/*
+ * A claim (A to A, lifetime, kind router or none at a router): the sender
+ * says it is at A, on one of this router's links; NULL when granted.
+ */
+static const char *claim_check(const struct hmmpd_policy_in *in,
+			       const struct hmmpd_bind *b)
+{
+	if (!(in->conf->roles & HMMP_ROLE_ROUTER) || !in->conf->claim_lifetime)
+		return "this host takes no claims";
+	if (in->proxied)
+		return "a claim not through proxies";
+	if (b->orig != in->src)
+		return "claim not sent from the address";
+	if (hmmpd_addr_is_local(in->addrs, in->naddrs, b->orig))
+		return "original address is this host's";
+	if (!peer_allows(in, b->orig))
+		return "original address belongs to another peer";
+	if (!hmmpd_addr_on_link(in->addrs, in->naddrs, b->orig))
+		return "original address is on none of this host's links";
+	if (!in->npeers)
+		return "no peer to claim for";
+	return claim_room(in, b->orig);
 }
 
 /*
@@ -264,13 +334,21 @@ static const char *choose_encap(const struct hmmpd_policy_in *in,
 /* What the identities of binding b's Conns found (xrec: by body Conn). */
 struct idstat {
 	unsigned int nx;	/* translated: matched, another 4-tuple */
+	unsigned int nproven;	/* matched, whatever the 4-tuple */
 	bool all_x;		/* every Conn translated (and there is one) */
 	bool prefer_udp;	/* one's correspondent address is not ours */
 	bool other_peer;	/* one's record's peer is another [peer]'s */
 };
 
+/*
+ * owned: the original address is the credentials' peer's (hmmpd.conf), so
+ * an address binding covers what the identities do not and a Conn with
+ * the record's own 4-tuple needs no translation; otherwise every proven
+ * Conn is translated, to its own 4-tuple when no NAT rewrote it, and
+ * nothing else is granted (deny by default, issue 16 items 1 and 13).
+ */
 static struct idstat identities(const struct hmmpd_policy_in *in,
-				const struct hmmpd_bind *b,
+				const struct hmmpd_bind *b, bool owned,
 				const struct hmmp_conn **xrec)
 {
 	struct idstat st = { 0 };
@@ -279,18 +357,24 @@ static struct idstat identities(const struct hmmpd_policy_in *in,
 	for (k = b->first_conn; k < b->first_conn + b->nconn; k++) {
 		const struct hmmpd_tcp *t = &in->body->conn[k];
 		const struct hmmp_conn *c = by_identity(in, t);
+		bool same = c && same_view(c, t);
 
-		xrec[k] = c && !same_view(c, t) ? c : NULL;
-		if (!xrec[k])
+		xrec[k] = c && (!same || !owned) ? c : NULL;
+		if (!c)
+			continue;
+		st.nproven++;
+		/* the address a translation diverts: the original's rule */
+		if (!peer_allows(in, c->remote))
+			st.other_peer = true;
+		if (same)
 			continue;
 		st.nx++;
 		if (!hmmpd_addr_is_local(in->addrs, in->naddrs, t->raddr))
 			st.prefer_udp = true;
-		/* the address a translation diverts: the original's rule */
-		if (!peer_allows(in, c->remote))
-			st.other_peer = true;
 	}
 	st.all_x = b->nconn && st.nx == b->nconn;
+	if (!owned && st.nproven)
+		st.all_x = true;	/* no address binding */
 	return st;
 }
 
@@ -339,6 +423,7 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 	unsigned int i, k, cap = 0, nlocal, nlive;
 	uint8_t kind[HMMPD_BODY_MAX_BINDINGS], encap[HMMPD_BODY_MAX_BINDINGS];
 	struct idstat id[HMMPD_BODY_MAX_BINDINGS];
+	bool owned[HMMPD_BODY_MAX_BINDINGS], claim[HMMPD_BODY_MAX_BINDINGS];
 	const struct hmmp_conn **xrec = NULL;
 	const char *why;
 	int ret;
@@ -355,21 +440,30 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		bool corr = conf->roles & HMMP_ROLE_CORRESPONDENT;
 		bool router = conf->roles & HMMP_ROLE_ROUTER;
 
+		claim[i] = b->lifetime && b->orig == b->coa &&
+			   b->kind != HMMP_BIND_CORRESPONDENT;
+		if (claim[i]) {
+			kind[i] = HMMP_BIND_ROUTER;
+			if ((why = claim_check(in, b)))
+				return refuse_x(p, xrec, i, why);
+			continue;
+		}
 		nlive = live_with(in, b->orig, local, MAX_LOCAL, &nlocal);
+		owned[i] = peer_owns(in, b->orig);
 		/* translations are the correspondent's: a router has none */
 		id[i] = corr && b->kind != HMMP_BIND_ROUTER ?
-			identities(in, b, xrec) : (struct idstat){ 0 };
+			identities(in, b, owned[i], xrec) : (struct idstat){ 0 };
 		kind[i] = b->kind;
 		if (!kind[i]) {
-			if (corr && (nlive || id[i].nx || !conf->require_connection ||
-				     !router))
+			if (corr && (nlive || id[i].nproven ||
+				     !conf->require_connection || !router))
 				kind[i] = HMMP_BIND_CORRESPONDENT;
 			else if (router)
 				kind[i] = HMMP_BIND_ROUTER;
 			else
 				return refuse_x(p, xrec, i, "this host takes no bindings");
 		}
-		if (kind[i] != HMMP_BIND_CORRESPONDENT && id[i].nx) {
+		if (kind[i] != HMMP_BIND_CORRESPONDENT && id[i].nproven) {
 			for (k = b->first_conn; k < b->first_conn + b->nconn; k++)
 				xrec[k] = NULL;
 			id[i] = (struct idstat){ 0 };
@@ -400,12 +494,18 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 				      "release not sent from the address");
 		if (!b->lifetime)
 			continue;
+		if (kind[i] == HMMP_BIND_CORRESPONDENT && !owned[i] &&
+		    !id[i].nproven)
+			return refuse_x(p, xrec, i, HMMPD_POLICY_NOT_PROVEN);
 		if (kind[i] == HMMP_BIND_CORRESPONDENT && !nlive && !id[i].nx &&
 		    conf->require_connection)
 			return refuse_x(p, xrec, i, "no live connection with the original address");
 		if (kind[i] == HMMP_BIND_ROUTER &&
 		    !hmmpd_addr_on_link(in->addrs, in->naddrs, b->orig))
 			return refuse_x(p, xrec, i, "original address is on none of this host's links");
+		if (kind[i] == HMMP_BIND_ROUTER && !owned[i] &&
+		    !claimed(in, b->orig))
+			return refuse_x(p, xrec, i, HMMPD_POLICY_NOT_CLAIMED);
 	}
 
 	for (i = 0; i < body->nbind; i++) {
@@ -417,6 +517,27 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 		uint32_t coa = udp ? in->src : b->coa;
 		struct hmmp_binding nb;
 		size_t j;
+
+		/* a claim: recorded; the router's bindings of A are over */
+		if (claim[i]) {
+			life = b->lifetime < conf->claim_lifetime ?
+			       b->lifetime : conf->claim_lifetime;
+			hmmpd_binding_make(&nb, b->orig, 0, HMMP_BIND_ROUTER,
+					   b->orig, HMMP_ENCAP_IPIP, life);
+			ret = add_op(p, &cap, false, &nb, i, 0);
+			if (ret)
+				goto nomem;
+			p->ops[p->n - 1].claim = true;
+			for (j = 0; j < in->nbinds; j++) {
+				if (in->binds[j].orig != b->orig ||
+				    in->binds[j].kind != HMMP_BIND_ROUTER)
+					continue;
+				ret = add_op(p, &cap, true, &in->binds[j], i, 0);
+				if (ret)
+					goto nomem;
+			}
+			continue;
+		}
 
 		/* a release: the translations, then the address bindings */
 		if (!b->lifetime) {
@@ -434,7 +555,7 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 					goto nomem;
 			}
 			/* translations only: no address binding to release */
-			if (id[i].all_x)
+			if (id[i].all_x && owned[i])
 				continue;
 			for (j = 0; j < in->nbinds; j++) {
 				const struct hmmp_binding *o = &in->binds[j];

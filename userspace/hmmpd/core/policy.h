@@ -16,6 +16,19 @@
  *    has that role; a kind whose role this host lacks is refused;
  *  - the original address is not one of this host's, and when hmmpd.conf
  *    lists it under a [peer], the credentials are that peer's;
+ *  - deny by default: an original address not listed under the
+ *    credentials' [peer] ("owned") gets no address binding. A
+ *    correspondent binds it only connection by connection, for the Conns
+ *    whose identities match live records (translations, below), else 403
+ *    HMMPD_POLICY_NOT_PROVEN; a router only while a live claim of it by
+ *    the credentials' peer is in the table, else 403
+ *    HMMPD_POLICY_NOT_CLAIMED;
+ *  - a claim (A to A with a lifetime, kind router or none: a router's):
+ *    granted to a router with claim_lifetime, not relayed, sent from A,
+ *    A on one of its links, not its own nor another peer's, room in the
+ *    table (HMMPD_CLAIMS_PER_PEER, HMMPD_CLAIMS_MAX); an op with claim
+ *    set (lifetime at most claim_lifetime) and the deletion of the
+ *    router bindings of A;
  *  - the encapsulation: ipip and minimal as the body says; udp: the
  *    binding goes to the request's source address and port (src,
  *    src_port: the 401 went there and was answered from there, so that
@@ -49,7 +62,9 @@
  * correspondent: the live record with isn_remote I and isn_local J (the
  * mobile's SYN and ours, as each side sent it) is the connection meant.
  * When its 4-tuple is the Conn's (no NAT on it) it is handled as without
- * an identity. When it differs (the mobile behind a NAT: the record's
+ * an identity when the original address is owned, and is translated to
+ * itself (the same 4-tuple both ways) when it is not. When it differs
+ * (the mobile behind a NAT: the record's
  * remote endpoint is not the Conn's mobile endpoint; this host behind a
  * NAT of its own, a masquerade or a port forward: its local endpoint is
  * not the Conn's correspondent endpoint), a connection translation is planned: key = the record's
@@ -85,6 +100,22 @@
 #include "net.h"
 #include "objects.h"
 
+/*
+ * A router's record that a peer was on one of its links at addr: it sent
+ * an authenticated claim (Bind: addr to addr, kind=router) from addr
+ * itself, answering the challenge sent there. Until it expires, that peer
+ * may bind addr (and only that peer: a later claim of addr by another
+ * replaces it). The caller keeps the table; the policy says what changes.
+ */
+struct hmmpd_claim {
+	uint32_t addr;				/* be32 */
+	char peer[HMMPD_SECRET_MAX_PEER + 1];
+	uint64_t expires_s;			/* monotonic seconds */
+};
+
+#define HMMPD_CLAIMS_MAX		4096	/* a router's table */
+#define HMMPD_CLAIMS_PER_PEER		16	/* a laptop has few addresses */
+
 struct hmmpd_policy_in {
 	const struct hmmpd_conf *conf;
 	uint32_t src;				/* be32: request source */
@@ -99,11 +130,17 @@ struct hmmpd_policy_in {
 	size_t nbinds;
 	const struct hmmpd_ifaddr *addrs;	/* this host's addresses */
 	size_t naddrs;
+	const struct hmmpd_claim *claims;	/* router: on-link claims */
+	size_t nclaims;
+	uint64_t now_s;				/* monotonic, for claims */
 };
 
 struct hmmpd_policy_op {
 	bool del;			/* delete the key, else create/replace */
 	bool xlate;			/* x, a connection translation; else b */
+	bool claim;			/* b.orig claimed by peers[0] for
+					 * b.lifetime s (replacing any other
+					 * claim of it); no kernel operation */
 	struct hmmp_binding b;
 	struct hmmp_xlate x;
 	unsigned int bind;		/* its binding in the body, from 0 */
@@ -126,6 +163,11 @@ struct hmmpd_policy {
 	"udp encapsulation not through proxies: they hide the NAT mapping"
 #define HMMPD_POLICY_UDP_NOT_UDP \
 	"udp encapsulation needs the request over UDP"
+/* Deny by default: what a binding of an address not the peer's needs. */
+#define HMMPD_POLICY_NOT_PROVEN \
+	"original address is not this peer's and no connection is proven"
+#define HMMPD_POLICY_NOT_CLAIMED \
+	"original address is not this peer's and was not claimed on-link"
 
 /*
  * 0 (p->ops), 403 (p->reason) or 500 (out of memory). Free p in any case.

@@ -176,7 +176,8 @@ int hmmpd_body_check(const struct hmmpd_body *b, struct hmmpd_body_err *err)
 			why = "original address not unicast";
 		else if (!hmmpd_addr_unicast(bd->coa))
 			why = "new address not unicast";
-		else if (bd->orig == bd->coa && bd->lifetime)
+		else if (bd->orig == bd->coa && bd->lifetime &&
+			 bd->kind != HMMP_BIND_ROUTER)
 			why = "new address equals the original";
 		else if (!encap_known(bd->encap))
 			why = "unknown encapsulation";
@@ -341,14 +342,18 @@ static int check_bytes(const char *buf, size_t len, struct hmmpd_body_err *err)
 	return 0;
 }
 
-/* Rules checked with the line number at hand; the rest in body_check. */
-static const char *bind_rule(uint32_t orig, uint32_t coa, uint32_t lifetime)
+/*
+ * Rules checked with the line number at hand; the rest in body_check. A
+ * to A with a lifetime is a claim (kind=router only): the sender is at A.
+ */
+static const char *bind_rule(uint32_t orig, uint32_t coa, uint32_t lifetime,
+			     uint8_t kind)
 {
 	if (!hmmpd_addr_unicast(orig))
 		return "original address not unicast";
 	if (!hmmpd_addr_unicast(coa))
 		return "new address not unicast";
-	if (orig == coa && lifetime)
+	if (orig == coa && lifetime && kind != HMMP_BIND_ROUTER)
 		return "new address equals the original";
 	return NULL;
 }
@@ -357,7 +362,7 @@ static int add_bind_at(struct hmmpd_body *b, unsigned int line, uint32_t orig,
 		       uint32_t coa, uint32_t lifetime, uint8_t encap,
 		       uint8_t kind, struct hmmpd_body_err *err)
 {
-	const char *why = bind_rule(orig, coa, lifetime);
+	const char *why = bind_rule(orig, coa, lifetime, kind);
 
 	if (why) {
 		set_err(err, 400, BAD "line %u: %s", line, why);

@@ -12,6 +12,11 @@
  * that a mobile behind a NAT learns the encapsulation chosen and its
  * reflexive transport address. Other methods: OPTIONS is answered 200,
  * the rest 405.
+ *
+ * The router keeps the on-link claims (policy.h, struct hmmpd_claim) in
+ * memory: a claim granted is recorded for its lifetime, replacing any
+ * other of the same address; they are not kept across a restart (the
+ * mobiles claim again at their refresh, docs/security.md).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,8 +51,15 @@ static void respond(struct hmmpd *d, const osip_message_t *req, int status,
 		hmmpd_log(LOG_ERR, "sip: cannot answer %d: %s", status, strerror(-r));
 }
 
+/* The feature's state: the router's on-link claims. */
+struct corr {
+	struct hmmpd_claim *claims;	/* heap, at most HMMPD_CLAIMS_MAX */
+	size_t nclaims, cap;
+};
+
 struct req_ctx {
 	struct hmmpd *d;
+	struct corr *c;
 	const osip_message_t *req;
 	char ip[HMMP_ADDRSTRLEN];	/* source address */
 	/* of the nonce: "ip Call-ID", over UDP "ip:port Call-ID" */
@@ -352,6 +364,53 @@ static void restore(struct hmmpd *d, const struct hmmp_binding *prior,
 	}
 }
 
+/*
+ * The claims granted: each replaces any other of its address (and the
+ * expired ones go); the policy checked that they fit the table.
+ */
+static void record_claims(struct req_ctx *x)
+{
+	struct corr *c = x->c;
+	uint64_t now = hmmpd_now_s();
+	char a[HMMP_ADDRSTRLEN];
+	unsigned int i;
+	size_t k, n;
+
+	for (i = 0; i < x->pol.n; i++) {
+		const struct hmmpd_policy_op *op = &x->pol.ops[i];
+		struct hmmpd_claim *cl;
+
+		if (!op->claim)
+			continue;
+		for (k = n = 0; k < c->nclaims; k++)
+			if (c->claims[k].addr != op->b.orig &&
+			    c->claims[k].expires_s > now)
+				c->claims[n++] = c->claims[k];
+		c->nclaims = n;
+		if (c->nclaims == c->cap) {
+			size_t ncap = c->cap ? c->cap * 2 : 16;
+			struct hmmpd_claim *v;
+
+			if (ncap > HMMPD_CLAIMS_MAX)
+				ncap = HMMPD_CLAIMS_MAX;
+			v = ncap > c->cap ? realloc(c->claims, ncap * sizeof(*v)) : NULL;
+			if (!v) {
+				hmmpd_log(LOG_ERR, "claim: %s not recorded: out of memory",
+					  hmmp_addr_format(op->b.orig, a));
+				continue;
+			}
+			c->claims = v;
+			c->cap = ncap;
+		}
+		cl = &c->claims[c->nclaims++];
+		cl->addr = op->b.orig;
+		snprintf(cl->peer, sizeof(cl->peer), "%s", x->auth.peers[0]->peer);
+		cl->expires_s = now + op->b.lifetime;
+		hmmpd_log(LOG_INFO, "claim: %s is peer %s's for %u s (on-link)",
+			  hmmp_addr_format(op->b.orig, a), cl->peer, op->b.lifetime);
+	}
+}
+
 /* Apply the policy's operations; undo them all if one fails. */
 static int apply(struct req_ctx *x)
 {
@@ -371,6 +430,8 @@ static int apply(struct req_ctx *x)
 	for (i = 0; i < x->pol.n; i++) {
 		const struct hmmpd_policy_op *op = &x->pol.ops[i];
 
+		if (op->claim)
+			continue;	/* recorded once the kernel took the rest */
 		if (op->xlate)
 			r = op->del ? hmmpd_kern_xlate_del(&d->cmd, &op->x)
 				    : hmmpd_kern_xlate_set(&d->cmd, &op->x);
@@ -388,14 +449,18 @@ static int apply(struct req_ctx *x)
 			log_binding(op->del ? "removed" : "installed", &op->b,
 				    op->nconn);
 	}
-	if (i == x->pol.n)
+	if (i == x->pol.n) {
+		record_claims(x);
 		return 0;
+	}
 	hmmpd_log(LOG_ERR, "info: 500 to %s: kernel refused binding %u: %s",
 		  x->ip, x->pol.ops[i].bind + 1, d->cmd.msg);
 	hmmpd_cmd_failed(d);
 	while (i--) {
 		const struct hmmpd_policy_op *op = &x->pol.ops[i];
 
+		if (op->claim)
+			continue;
 		if (op->xlate) {
 			restore_xlate(d, find_xlate(&x->xlates, &op->x), &op->x);
 			log_xlate("undone", &op->x, op->del);
@@ -429,7 +494,7 @@ static char *answer_body(const struct req_ctx *x, size_t *len)
 		struct hmmpd_bind *ab;
 		unsigned int k;
 
-		if (op->del || op->bind >= HMMPD_BODY_MAX_BINDINGS ||
+		if (op->del || op->claim || op->bind >= HMMPD_BODY_MAX_BINDINGS ||
 		    seen[op->bind])
 			continue;
 		seen[op->bind] = true;
@@ -511,6 +576,9 @@ static void handle_info(struct req_ctx *x)
 	in.nbinds = x->binds.n;
 	in.addrs = x->net.addrs;
 	in.naddrs = x->net.naddrs;
+	in.claims = x->c->claims;
+	in.nclaims = x->c->nclaims;
+	in.now_s = hmmpd_now_s();
 	hmmpd_log(LOG_INFO, "info: from %s user %s (peer %s): %u bindings, %u connections listed",
 		  x->ip, x->auth.user, peers[0], x->body.nbind, x->body.nconn);
 	st = hmmpd_policy_decide(&in, &x->pol);
@@ -578,7 +646,6 @@ static bool uas_request(struct hmmpd *d, void *state,
 {
 	struct req_ctx *x;
 
-	(void)state;
 	if (!strcmp(req->sip_method, "OPTIONS")) {
 		respond(d, req, 200, NULL, HDR_ALLOW "\r\nAccept: " HMMPD_BODY_ACCEPT);
 		return true;
@@ -593,6 +660,7 @@ static bool uas_request(struct hmmpd *d, void *state,
 		return true;
 	}
 	x->d = d;
+	x->c = state;
 	x->req = req;
 	x->src = src->addr;
 	x->src_port = tp == SIP_TP_UDP ? src->port : 0;
@@ -624,7 +692,30 @@ static bool uas_request(struct hmmpd *d, void *state,
 	return true;
 }
 
+static int corr_start(struct hmmpd *d, void **state)
+{
+	(void)d;
+	*state = calloc(1, sizeof(struct corr));
+	if (!*state) {
+		hmmpd_log(LOG_ERR, "correspondent: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void corr_stop(struct hmmpd *d, void *state)
+{
+	struct corr *c = state;
+
+	(void)d;
+	if (c)
+		free(c->claims);
+	free(c);
+}
+
 const struct hmmpd_feature hmmpd_feature_correspondent = {
 	.name = "correspondent",
+	.start = corr_start,
+	.stop = corr_stop,
 	.sip_request = uas_request,
 };

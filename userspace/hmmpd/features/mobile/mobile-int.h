@@ -36,6 +36,7 @@ struct txn {
 	struct hmmpd_mobile *m;
 	bool reg;			/* REGISTER, else INFO */
 	bool refresh;			/* INFO of a refresh */
+	bool claim;			/* INFO: an on-link claim (router) */
 	bool in_flight, dead;
 	uint8_t kind;			/* INFO: router or correspondent */
 	uint32_t dest;			/* INFO: be32 */
@@ -56,7 +57,7 @@ struct txn {
 
 struct hmmpd_mobile {
 	struct hmmpd *d;
-	sd_event_source *refresh, *reg_timer;
+	sd_event_source *refresh, *reg_timer, *claim_timer;
 	uint64_t handoff_us;		/* the change the hand-off began with */
 	unsigned int gen;
 	unsigned int waiting, sent, ok;	/* INFOs of this hand-off */
@@ -116,6 +117,14 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 		      bool refresh);
 /* REGISTER the current contact, when a registrar is configured. */
 void mobile_send_register(struct hmmpd_mobile *m);
+/*
+ * Claim the current address at the current gateway (docs/security.md),
+ * when it is a [peer], gateway_lifetime and claim_lifetime are not 0:
+ * "Bind: A to A; lifetime=claim_lifetime; kind=router", again at two
+ * thirds of what its 200 grants. The gateway then takes this peer's
+ * binding of A after a move.
+ */
+void mobile_send_claim(struct hmmpd_mobile *m);
 
 /* encap.c */
 /* Where udp is not (known to be) possible: ipip or minimal as configured, else ipip. */

@@ -318,6 +318,7 @@ static void mobile_handoff_begun(struct hmmpd *d, void *state,
 	if (!hmmpd_kernel_up(d)) {
 		hmmpd_log(LOG_WARNING, "handoff: hmmp.ko not loaded: no connection to move");
 		mobile_send_register(m);
+		mobile_send_claim(m);
 		return;
 	}
 	if (hmmpd_kern_conns(&d->cmd, 0, &before)) {
@@ -351,6 +352,7 @@ out:
 	hmmpd_conns_free(&before);
 	hmmpd_conns_free(&after);
 	mobile_send_register(m);
+	mobile_send_claim(m);
 }
 
 /* ---- refresh ------------------------------------------------------------ */
@@ -501,6 +503,7 @@ static void mobile_stop(struct hmmpd *d, void *state)
 			  ip_s(m->kept[i], ip));
 	sd_event_source_disable_unref(m->refresh);
 	sd_event_source_disable_unref(m->reg_timer);
+	sd_event_source_disable_unref(m->claim_timer);
 	free(m);
 }
 
@@ -527,8 +530,10 @@ static void mobile_net_settled(struct hmmpd *d, void *state,
 
 	if (!m || !ev->cur || !is_mobile(d))
 		return;
-	if (ev->first)
+	if (ev->first) {
 		mobile_send_register(m);
+		mobile_send_claim(m);
+	}
 	else if (!ev->handoff)	/* an original may have left its interface */
 		maintain_originals(m, ev->st);
 }
@@ -628,6 +633,8 @@ static void mobile_reconfigured(struct hmmpd *d, void *state,
 		}
 		hmmpd_timer_disarm(m->reg_timer);
 	}
+	if (!d->conf->claim_lifetime || !d->conf->gateway_lifetime)
+		mobile_send_claim(m);	/* cancels */
 }
 
 const struct hmmpd_feature hmmpd_feature_mobile = {

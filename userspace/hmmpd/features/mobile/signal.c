@@ -67,7 +67,7 @@ void mobile_txn_cancel(struct txn *t)
 
 static const char *txn_what(const struct txn *t)
 {
-	return t->reg ? "register" : "info";
+	return t->reg ? "register" : t->claim ? "claim" : "info";
 }
 
 static void txn_log_dest(const struct txn *t, char *buf, size_t size)
@@ -285,6 +285,7 @@ out:
 }
 
 static void schedule_register(struct hmmpd_mobile *m, uint32_t expires);
+static void schedule_claim(struct hmmpd_mobile *m, uint32_t expires);
 
 static uint32_t resp_expires(const osip_message_t *resp, uint32_t dflt)
 {
@@ -364,6 +365,12 @@ static void on_response(struct sip *sip, int status, const osip_message_t *resp,
 			snprintf(m->registered, sizeof(m->registered), "%s", t->contact);
 			schedule_register(m, e);
 			hmmpd_core_registered(m->d, t->src, resp);
+		} else if (t->claim) {
+			e = resp_expires(resp, t->expires);
+			hmmpd_log(LOG_INFO, "claim: %d from %s (granted %u s)",
+				  status, who, e);
+			if (e)
+				schedule_claim(m, e);
 		} else {
 			e = resp_expires(resp, t->expires);
 			hmmpd_log(LOG_INFO, "info: %d from %s (%u bindings, %u connections, granted %u s)",
@@ -422,8 +429,8 @@ static void info_uri(struct hmmpd *d, uint32_t dest, char *buf, size_t size)
 		snprintf(buf, size, "sip:hmmp@%s:%d", ip_s(dest, ip), SIP_PORT_DEFAULT);
 }
 
-void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
-		      bool refresh)
+static void send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
+		      bool refresh, bool claim)
 {
 	struct hmmpd *d = m->d;
 	struct hmmpd_body_err err;
@@ -436,7 +443,7 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 	for (o = m->txns; o; o = next) {
 		next = o->next;
 		if (!o->reg && !o->in_flight && o->dest == in->dest &&
-		    o->kind == in->kind)
+		    o->kind == in->kind && o->claim == claim)
 			mobile_txn_cancel(o);
 	}
 	/* an older correspondent: asked for the fallback only (encap.c) */
@@ -464,6 +471,7 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 	t->asked = body.nbind ? body.bind[0].encap : 0;
 	t->m = m;
 	t->refresh = refresh;
+	t->claim = claim;
 	t->kind = in->kind;
 	t->dest = in->dest;
 	/* from the new address, whatever the route says: the 401 goes there */
@@ -472,7 +480,7 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 	t->nconn = in->body.nconn;
 	t->expires = in->expires;
 	t->gen = m->gen;
-	if (in->kind == HMMP_BIND_ROUTER)	/* no use after its lifetime */
+	if (in->kind == HMMP_BIND_ROUTER && !claim)	/* no use after its lifetime */
 		t->deadline_us = hmmpd_now_us(d) + in->expires * 1000000ULL;
 	info_uri(d, in->dest, t->uri, sizeof(t->uri));
 	t->next = m->txns;
@@ -483,6 +491,55 @@ void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 	}
 	if (txn_send(t))
 		txn_failed(t, SIP_STATUS_TRANSPORT);
+}
+
+void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
+		      bool refresh)
+{
+	send_info(m, in, refresh, false);
+}
+
+/* ---- on-link claims ------------------------------------------------------ */
+
+void mobile_send_claim(struct hmmpd_mobile *m)
+{
+	struct hmmpd *d = m->d;
+	const struct hmmpd_conf *c = d->conf;
+	uint32_t a = d->watch.cur.addr, gw = d->watch.cur.gw;
+	struct hmmpd_plan_info in = {
+		.kind = HMMP_BIND_ROUTER, .dest = gw, .expires = c->claim_lifetime,
+	};
+	struct txn *o, *next;
+
+	for (o = m->txns; o; o = next) {
+		next = o->next;
+		if (o->claim)
+			mobile_txn_cancel(o);
+	}
+	hmmpd_timer_disarm(m->claim_timer);
+	if (!c->claim_lifetime || !c->gateway_lifetime || !d->watch.attached ||
+	    !gw || !a || !d->sip || !hmmpd_conf_peer_by_addr(c, gw))
+		return;
+	hmmpd_body_init(&in.body);
+	if (!hmmpd_body_add_bind(&in.body, a, a, c->claim_lifetime,
+				 HMMP_ENCAP_IPIP, HMMP_BIND_ROUTER))
+		send_info(m, &in, true, true);
+	hmmpd_body_free(&in.body);
+}
+
+static int on_claim_timer(sd_event_source *s, uint64_t usec, void *arg)
+{
+	(void)s;
+	(void)usec;
+	mobile_send_claim(arg);
+	return 0;
+}
+
+static void schedule_claim(struct hmmpd_mobile *m, uint32_t expires)
+{
+	uint64_t in_s = expires > 3 ? expires * 2ULL / 3 : 1;
+
+	hmmpd_timer_arm(m->d, &m->claim_timer, in_s * 1000000ULL, on_claim_timer, m);
 }
 
 /* ---- REGISTER ----------------------------------------------------------- */
