@@ -56,7 +56,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps kmod userspace unit-tests test test-unit test-kunit test-vm \
-	lint demo bench install clean deb fuzz fuzz-build test-fuzz
+	lint demo bench install clean deb fuzz fuzz-build test-fuzz test-pkg
 .DEFAULT_GOAL := all
 
 all: kmod userspace
@@ -168,7 +168,9 @@ fuzz: fuzz-build
 test-fuzz: fuzz-build
 	@tests/fuzz/run
 
-# make test: the four tiers, then one summary line.
+# make test: the five tiers, then one summary line. Its pkg tier is
+# tests/pkg/run's smoke (make deb, lintian, the packages' contents); the
+# whole package test, in a scratch root, is make test-pkg.
 test: deps all unit-tests fuzz-build
 	@tests/run-all
 
@@ -177,6 +179,11 @@ test-unit: deps unit-tests
 
 test-kunit: deps
 	@tests/kunit/run $(SUITE)
+
+# The packages installed, upgraded, removed and purged in a scratch Debian
+# root (tests/pkg/run --full, docs/install.md); needs root.
+test-pkg: deps
+	@tests/pkg/run --full
 
 test-vm: deps all
 	@tests/vm/run $(if $(KVER),-k $(KVER)) $(SCENARIO)

@@ -7,7 +7,10 @@
 # both streams complete with the same bytes, no reset, no abort. The
 # previous router forwards in-flight packets for its binding's lifetime,
 # large DF segments get through (path MTU), and the original address is not
-# answered on the visited link.
+# answered on the visited link. The module is the packaged one: hmmp.ko as
+# DKMS builds it from hmmp-dkms's sources (20-move.prep, on the host before
+# the boot), signed with DKMS's key, from the same sources as the tree's
+# build (same srcversion); without it the scenario fails.
 #
 #        access A 192.0.2.0/24                 core 198.51.100.0/24
 #   +---+ m1 .10 ---------- a1 .1 +----+ c1 .1 ----+
@@ -100,8 +103,29 @@ move_case() {
 	teardown_topology
 }
 
+PREP=/run/hmmp-vm/prep/20-move
+TREE_KO=$HMMP_KO
+
+# The DKMS-built module, not the tree's: made by 20-move.prep.
 case_load() {
-	check "insmod hmmp.ko" hmmp_load || fatal "cannot load hmmp.ko"
+	local ko
+	show_file "$PREP/info"
+	check "20-move.prep built hmmp.ko with DKMS on the host" test -f "$PREP/done" ||
+		fatal "no DKMS-built hmmp.ko (see the prep's log beside $PREP)"
+	ko=$(find "$PREP" -maxdepth 1 -name 'hmmp.ko*' | head -n 1)
+	check "DKMS-built module present ($ko)" test -n "$ko" || fatal "no hmmp.ko in $PREP"
+	HMMP_KO=$ko
+	capture modinfo -F vermagic "$HMMP_KO"
+	check "built for $KVER" test "${OUT%% *}" = "$KVER"
+	capture modinfo -F signer "$HMMP_KO"
+	check_eq "signed by DKMS's own key" "DKMS module signing key" "$OUT"
+	capture modinfo -F srcversion "$TREE_KO"
+	local tree_src=$OUT
+	capture modinfo -F srcversion "$HMMP_KO"
+	local dkms_src=$OUT
+	check_eq "same sources as the tree's build (srcversion)" "$tree_src" "$dkms_src"
+	check "insmod the DKMS-built hmmp.ko" hmmp_load || fatal "cannot load hmmp.ko"
+	check_eq "the loaded module is that one" "$dkms_src" "$(cat /sys/module/hmmp/srcversion)"
 }
 
 case_move_ipip() {
