@@ -444,6 +444,7 @@ int hmmpd_policy_decide(const struct hmmpd_policy_in *in,
 			   b->kind != HMMP_BIND_CORRESPONDENT;
 		if (claim[i]) {
 			kind[i] = HMMP_BIND_ROUTER;
+			encap[i] = HMMP_ENCAP_IPIP;	/* none installed */
 			if ((why = claim_check(in, b)))
 				return refuse_x(p, xrec, i, why);
 			continue;
