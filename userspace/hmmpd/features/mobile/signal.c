@@ -535,11 +535,16 @@ static int on_claim_timer(sd_event_source *s, uint64_t usec, void *arg)
 	return 0;
 }
 
+/* In microseconds: two thirds of a granted lifetime, at least 1 s. */
+static uint64_t two_thirds_us(uint32_t expires)
+{
+	return (expires > 3 ? expires * 2ULL / 3 : 1) * 1000000ULL;
+}
+
 static void schedule_claim(struct hmmpd_mobile *m, uint32_t expires)
 {
-	uint64_t in_s = expires > 3 ? expires * 2ULL / 3 : 1;
-
-	hmmpd_timer_arm(m->d, &m->claim_timer, in_s * 1000000ULL, on_claim_timer, m);
+	hmmpd_timer_arm(m->d, &m->claim_timer, two_thirds_us(expires),
+			on_claim_timer, m);
 }
 
 /* ---- REGISTER ----------------------------------------------------------- */
@@ -600,7 +605,6 @@ static int on_register_timer(sd_event_source *s, uint64_t usec, void *arg)
 
 static void schedule_register(struct hmmpd_mobile *m, uint32_t expires)
 {
-	uint64_t in_s = expires > 3 ? expires * 2ULL / 3 : 1;
-
-	hmmpd_timer_arm(m->d, &m->reg_timer, in_s * 1000000ULL, on_register_timer, m);
+	hmmpd_timer_arm(m->d, &m->reg_timer, two_thirds_us(expires),
+			on_register_timer, m);
 }
