@@ -112,6 +112,12 @@ static inline uint64_t ms_since(struct hmmpd *d, uint64_t us)
 void mobile_txn_free(struct txn *t);
 /* Cancel: at once, or when its answer comes (a callback is owed). */
 void mobile_txn_cancel(struct txn *t);
+/* Cancel every transaction of the classes in mask. */
+#define MOBILE_TXN_INFO		1u	/* INFOs of hand-offs and refreshes */
+#define MOBILE_TXN_REG		2u	/* REGISTERs */
+#define MOBILE_TXN_CLAIM	4u	/* on-link claims */
+#define MOBILE_TXN_ALL		7u
+void mobile_txns_cancel(struct hmmpd_mobile *m, unsigned int mask);
 /* One INFO of the plan, from the current address. */
 void mobile_send_info(struct hmmpd_mobile *m, const struct hmmpd_plan_info *in,
 		      bool refresh);

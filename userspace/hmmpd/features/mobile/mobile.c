@@ -283,15 +283,11 @@ static unsigned int plan_and_send(struct hmmpd_mobile *m,
 	return ncorr;
 }
 
-static void cancel_all(struct hmmpd_mobile *m, bool reg_too)
+/* What each new attachment tells: the registrar, and the gateway (a claim). */
+static void announce(struct hmmpd_mobile *m)
 {
-	struct txn *t, *next;
-
-	for (t = m->txns; t; t = next) {
-		next = t->next;
-		if (!t->reg || reg_too)
-			mobile_txn_cancel(t);
-	}
+	mobile_send_register(m);
+	mobile_send_claim(m);
 }
 
 static void mobile_handoff_begun(struct hmmpd *d, void *state,
@@ -311,14 +307,13 @@ static void mobile_handoff_begun(struct hmmpd *d, void *state,
 	m->gen++;
 	m->waiting = m->sent = m->ok = 0;
 	m->granted = 0;
-	cancel_all(m, true);
+	mobile_txns_cancel(m, MOBILE_TXN_ALL);
 	hmmpd_timer_disarm(m->refresh);
 	ip_s(m->d->watch.cur.addr, n);
 	ip_s(old->addr, o);
 	if (!hmmpd_kernel_up(d)) {
 		hmmpd_log(LOG_WARNING, "handoff: hmmp.ko not loaded: no connection to move");
-		mobile_send_register(m);
-		mobile_send_claim(m);
+		announce(m);
 		return;
 	}
 	if (hmmpd_kern_conns(&d->cmd, 0, &before)) {
@@ -351,8 +346,7 @@ static void mobile_handoff_begun(struct hmmpd *d, void *state,
 out:
 	hmmpd_conns_free(&before);
 	hmmpd_conns_free(&after);
-	mobile_send_register(m);
-	mobile_send_claim(m);
+	announce(m);
 }
 
 /* ---- refresh ------------------------------------------------------------ */
@@ -530,10 +524,8 @@ static void mobile_net_settled(struct hmmpd *d, void *state,
 
 	if (!m || !ev->cur || !is_mobile(d))
 		return;
-	if (ev->first) {
-		mobile_send_register(m);
-		mobile_send_claim(m);
-	}
+	if (ev->first)
+		announce(m);
 	else if (!ev->handoff)	/* an original may have left its interface */
 		maintain_originals(m, ev->st);
 }
@@ -624,13 +616,7 @@ static void mobile_reconfigured(struct hmmpd *d, void *state,
 	if (!m)
 		return;
 	if (!d->conf->registrar[0]) {
-		struct txn *t, *next;
-
-		for (t = m->txns; t; t = next) {
-			next = t->next;
-			if (t->reg)
-				mobile_txn_cancel(t);
-		}
+		mobile_txns_cancel(m, MOBILE_TXN_REG);
 		hmmpd_timer_disarm(m->reg_timer);
 	}
 	if (!d->conf->claim_lifetime || !d->conf->gateway_lifetime)

@@ -65,6 +65,20 @@ void mobile_txn_cancel(struct txn *t)
 	}
 }
 
+void mobile_txns_cancel(struct hmmpd_mobile *m, unsigned int mask)
+{
+	struct txn *t, *next;
+
+	for (t = m->txns; t; t = next) {
+		unsigned int cls = t->reg ? MOBILE_TXN_REG :
+				   t->claim ? MOBILE_TXN_CLAIM : MOBILE_TXN_INFO;
+
+		next = t->next;
+		if (cls & mask)
+			mobile_txn_cancel(t);
+	}
+}
+
 static const char *txn_what(const struct txn *t)
 {
 	return t->reg ? "register" : t->claim ? "claim" : "info";
@@ -509,13 +523,7 @@ void mobile_send_claim(struct hmmpd_mobile *m)
 	struct hmmpd_plan_info in = {
 		.kind = HMMP_BIND_ROUTER, .dest = gw, .expires = c->claim_lifetime,
 	};
-	struct txn *o, *next;
-
-	for (o = m->txns; o; o = next) {
-		next = o->next;
-		if (o->claim)
-			mobile_txn_cancel(o);
-	}
+	mobile_txns_cancel(m, MOBILE_TXN_CLAIM);
 	hmmpd_timer_disarm(m->claim_timer);
 	if (!c->claim_lifetime || !c->gateway_lifetime || !d->watch.attached ||
 	    !gw || !a || !d->sip || !hmmpd_conf_peer_by_addr(c, gw))
@@ -554,16 +562,12 @@ void mobile_send_register(struct hmmpd_mobile *m)
 	struct hmmpd *d = m->d;
 	const char *id = d->conf->identity, *at, *user = "hmmpd";
 	char ip[HMMP_ADDRSTRLEN], ubuf[64];
-	struct txn *t, *o, *next;
+	struct txn *t;
 	size_t n;
 
 	if (!d->conf->registrar[0] || !m->d->watch.attached || !d->sip)
 		return;
-	for (o = m->txns; o; o = next) {
-		next = o->next;
-		if (o->reg)
-			mobile_txn_cancel(o);
-	}
+	mobile_txns_cancel(m, MOBILE_TXN_REG);
 	/* the user part of sip:user@host */
 	at = strchr(id, '@');
 	if (at && strchr(id, ':') && strchr(id, ':') < at) {
