@@ -109,6 +109,40 @@ static void conn(struct fix *f, uint32_t local, uint32_t remote, uint16_t lport,
 	c->state = st;
 }
 
+/* The last conn() with both ISNs (its identity). */
+static void isns(struct fix *f, uint32_t local, uint32_t remote)
+{
+	struct hmmp_conn *c = &f->conns[f->nconns - 1];
+
+	c->isn_local = local;
+	c->isn_remote = remote;
+	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
+	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+}
+
+/* A router's link to the mobile's access network: 192.0.2.1/24. */
+static void on_link_a(struct fix *f)
+{
+	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
+					     .ifindex = 3 };
+	f->naddrs = 3;
+}
+
+/* A translation's two views. */
+static void check_views(const struct hmmp_xlate *x, uint32_t l, uint16_t lp,
+			uint32_t r, uint16_t rp, uint32_t pl, uint16_t plp,
+			uint32_t pr, uint16_t prp)
+{
+	assert_int_equal(x->laddr, l);
+	assert_int_equal(x->lport, lp);
+	assert_int_equal(x->raddr, r);
+	assert_int_equal(x->rport, rp);
+	assert_int_equal(x->peer_laddr, pl);
+	assert_int_equal(x->peer_lport, plp);
+	assert_int_equal(x->peer_raddr, pr);
+	assert_int_equal(x->peer_rport, prp);
+}
+
 static int decide(struct fix *f)
 {
 	struct hmmpd_policy_in in = {
@@ -239,9 +273,7 @@ static void test_router(void **state)
 
 	f->conf.roles = HMMP_ROLE_ROUTER;
 	f->conf.max_lifetime = 30;
-	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
-					     .ifindex = 3 };
-	f->naddrs = 3;
+	on_link_a(f);
 	/* the seed's form: no kind, lifetime from Expires */
 	hmmpd_body_add_bind(&f->body, ORIG, COA, 10, HMMP_ENCAP_IPIP, 0);
 	assert_int_equal(decide(f), 0);
@@ -485,9 +517,7 @@ static void test_udp(void **state)
 	hmmpd_body_free(&f->body);
 	hmmpd_body_init(&f->body);
 	f->conf.roles |= HMMP_ROLE_ROUTER;
-	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
-					     .ifindex = 3 };
-	f->naddrs = 3;
+	on_link_a(f);
 	hmmpd_body_add_bind(&f->body, ORIG, COA, 10, HMMP_ENCAP_UDP,
 			    HMMP_BIND_ROUTER);
 	assert_int_equal(decide(f), 0);
@@ -808,15 +838,10 @@ static void test_not_proven(void **state)
 		.flags = HMMPD_TCP_ISN, .isn_l = 200, .isn_r = 100,
 	};
 	const struct hmmpd_policy_op *op;
-	struct hmmp_conn *c;
 
 	f->conf.npeers = 0;		/* nobody's address is listed */
 	conn(f, CN, ORIG, 5001, HMMP_CONN_ESTABLISHED);
-	c = &f->conns[0];
-	c->isn_local = 100;
-	c->isn_remote = 200;
-	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
-	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+	isns(f, 100, 200);
 	conn(f, CN, ORIG, 5002, HMMP_CONN_ESTABLISHED);	/* not in the body */
 
 	/* eve: the seed's form, from her own address */
@@ -859,14 +884,7 @@ static void test_not_proven(void **state)
 	assert_true(op->xlate);
 	assert_false(op->del);
 	/* this host's view and the peer's are the same 4-tuple */
-	assert_int_equal(op->x.laddr, CN);
-	assert_int_equal(op->x.lport, 5001);
-	assert_int_equal(op->x.raddr, ORIG);
-	assert_int_equal(op->x.rport, 40000);
-	assert_int_equal(op->x.peer_laddr, ORIG);
-	assert_int_equal(op->x.peer_lport, 40000);
-	assert_int_equal(op->x.peer_raddr, CN);
-	assert_int_equal(op->x.peer_rport, 5001);
+	check_views(&op->x, CN, 5001, ORIG, 40000, ORIG, 40000, CN, 5001);
 	assert_int_equal(op->x.coa, COA);
 	assert_int_equal(op->x.encap, HMMP_ENCAP_IPIP);
 	assert_int_equal(f->pol.granted, 60);
@@ -889,9 +907,7 @@ static void test_not_proven(void **state)
 	hmmpd_body_free(&f->body);
 	hmmpd_body_init(&f->body);
 	f->conf.roles = HMMP_ROLE_ROUTER;
-	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
-					     .ifindex = 3 };
-	f->naddrs = 3;
+	on_link_a(f);
 	hmmpd_body_add_bind(&f->body, ORIG, eve, 30, HMMP_ENCAP_IPIP, 0);
 	assert_int_equal(decide(f), 403);
 	assert_string_equal(f->pol.reason, "Binding 1: " HMMPD_POLICY_NOT_CLAIMED);
@@ -932,9 +948,7 @@ static void test_claims(void **state)
 
 	f->conf.roles = HMMP_ROLE_ROUTER;
 	f->conf.npeers = 0;
-	f->addrs[2] = (struct hmmpd_ifaddr){ .addr = A("192.0.2.1"), .plen = 24,
-					     .ifindex = 3 };
-	f->naddrs = 3;
+	on_link_a(f);
 	f->now_s = 1000;
 	f->peers[0] = "alice";
 	/* alice on-link at ORIG: "ORIG to ORIG" from ORIG */
@@ -1058,22 +1072,13 @@ static void test_identity_same_private(void **state)
 		.laddr = priv, .lport = 5000, .raddr = CN, .rport = 80,
 	};
 	const struct hmmpd_policy_op *op;
-	struct hmmp_conn *c;
 
 	conn(f, CN, A("192.0.2.1"), 22, HMMP_CONN_ESTABLISHED);	/* NAT 1 */
-	c = &f->conns[f->nconns - 1];
-	c->rport = 61034;
-	c->isn_local = 100;
-	c->isn_remote = 200;
-	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
-	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+	f->conns[f->nconns - 1].rport = 61034;
+	isns(f, 100, 200);
 	conn(f, CN, A("192.0.2.2"), 22, HMMP_CONN_ESTABLISHED);	/* NAT 2 */
-	c = &f->conns[f->nconns - 1];
-	c->rport = 61034;
-	c->isn_local = 300;
-	c->isn_remote = 400;
-	HMMP_SET(c, HMMP_CONN_A_ISN_LOCAL);
-	HMMP_SET(c, HMMP_CONN_A_ISN_REMOTE);
+	f->conns[f->nconns - 1].rport = 61034;
+	isns(f, 300, 400);
 	conn(f, CN, priv, 80, HMMP_CONN_ESTABLISHED);		/* the neighbour */
 	f->conns[f->nconns - 1].rport = 5000;
 
@@ -1090,14 +1095,7 @@ static void test_identity_same_private(void **state)
 	assert_true(op->xlate);
 	assert_false(op->del);
 	assert_int_equal(op->conn, 0);
-	assert_int_equal(op->x.laddr, CN);
-	assert_int_equal(op->x.lport, 22);
-	assert_int_equal(op->x.raddr, A("192.0.2.1"));
-	assert_int_equal(op->x.rport, 61034);
-	assert_int_equal(op->x.peer_laddr, priv);
-	assert_int_equal(op->x.peer_lport, 40312);
-	assert_int_equal(op->x.peer_raddr, CN);
-	assert_int_equal(op->x.peer_rport, 22);
+	check_views(&op->x, CN, 22, A("192.0.2.1"), 61034, priv, 40312, CN, 22);
 	assert_int_equal(op->x.coa, COA);
 	assert_int_equal(op->x.encap, HMMP_ENCAP_IPIP);
 	assert_int_equal(f->pol.granted, 60);

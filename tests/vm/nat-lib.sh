@@ -3,8 +3,19 @@
 #
 # The hand-off behind a NAT (topo-nat.sh pictures (a), (b), (e)) with
 # hmmpd on m, cn and r1: for 33-hmmpd-nat and 35-hmmpd-home. Source after
-# lib.sh, topo-nat.sh and hmmpd-lib.sh, with $W0 a scratch directory.
+# lib.sh: it brings topo-nat.sh and hmmpd-lib.sh, and $W0, a scratch
+# directory removed at the end (each case's in $W0/NETWORK).
 # shellcheck disable=SC2154 # $m $cn $r1 $r2: topo-nat.sh
+
+RATE=${HMMP_MOVE_RATE:-600000}
+W0=/tmp/hmmpd-nat.$$
+W=$W0
+mkdir -p "$W"
+cleanup_push rm -rf "$W0"
+# shellcheck source=topo-nat.sh
+. "$REPO/tests/vm/topo-nat.sh"
+# shellcheck source=hmmpd-lib.sh
+. "$REPO/tests/vm/hmmpd-lib.sh"
 
 # cn's binding of the original address: "ADDR PORT ENCAP" from the JSON.
 cn_binding() {

@@ -27,15 +27,6 @@
 # shellcheck disable=SC2154 # netns_add NAME assigns $NAME
 . "$REPO/tests/vm/lib.sh"
 
-RATE=${HMMP_MOVE_RATE:-600000}
-W0=/tmp/hmmpd-home.$$
-W=$W0
-mkdir -p "$W"
-cleanup_push rm -rf "$W0"
-# shellcheck source=../topo-nat.sh
-. "$REPO/tests/vm/topo-nat.sh"
-# shellcheck source=../hmmpd-lib.sh
-. "$REPO/tests/vm/hmmpd-lib.sh"
 # shellcheck source=../nat-lib.sh
 . "$REPO/tests/vm/nat-lib.sh"
 
